@@ -27,7 +27,7 @@ describe("migrate", () => {
       `select migration_name, finished_at, applied_steps_count, length(checksum) as len from "_prisma_migrations"`,
     );
     await client.end();
-    expect(rows).toHaveLength(appliedCounts[2]!);
+    expect(rows).toHaveLength(appliedCounts[2] ?? -1);
     for (const row of rows) {
       expect(row.finished_at).toBeInstanceOf(Date);
       expect(row.applied_steps_count).toBe(1);
