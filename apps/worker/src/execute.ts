@@ -1,0 +1,145 @@
+// One HTTP attempt. No database access: the caller records what this returns.
+import { Agent, interceptors, type Dispatcher } from "undici";
+
+import { captureBody } from "./responseBody.ts";
+import type { AttemptOutcome, ClaimedRun } from "./types.ts";
+
+export const USER_AGENT = "btick-worker/0.1";
+
+export interface AttemptResult {
+  outcome: AttemptOutcome;
+  /** True for network errors, timeouts, 5xx and 429. */
+  retryable: boolean;
+  statusCode: number | null;
+  headers: Record<string, string[]> | null;
+  body: string | null;
+  bodyTruncated: boolean;
+  bodyBytes: number | null;
+  errorMessage: string | null;
+  /** Parsed later by the retry policy. */
+  retryAfter: string | null;
+  /** Set when the attempt was cut short by the caller's signal (shutdown), not by its timeout. */
+  aborted: boolean;
+}
+
+/** Shared keep-alive connection pool for every attempt of this process. */
+export function createHttpAgent(opts: { followRedirects: boolean }): Dispatcher {
+  const agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 256 });
+  return opts.followRedirects ? agent.compose(interceptors.redirect({ maxRedirections: 5 })) : agent;
+}
+
+/** The outgoing headers: the job's own, then ours. Everything but X-BTick-Attempt is identical across retries. */
+export function requestHeaders(run: ClaimedRun, attempt: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  const seen = new Set<string>();
+  for (const [name, value] of Object.entries(run.headers)) {
+    out[name] = value;
+    seen.add(name.toLowerCase());
+  }
+  const set = (name: string, value: string) => {
+    for (const existing of Object.keys(out)) if (existing.toLowerCase() === name.toLowerCase()) delete out[existing];
+    out[name] = value;
+  };
+  if (!seen.has("user-agent")) out["User-Agent"] = USER_AGENT;
+  if (hasBody(run) && !seen.has("content-type")) out["Content-Type"] = "application/json";
+  set("X-BTick-Job-Id", run.jobId);
+  set("X-BTick-Run-Id", run.runId);
+  set("X-BTick-Scheduled-For", run.scheduledFor.toISOString());
+  set("Idempotency-Key", run.runId);
+  set("X-BTick-Attempt", String(attempt));
+  return out;
+}
+
+function hasBody(run: ClaimedRun): boolean {
+  return run.body !== null && run.body !== undefined && run.method !== "GET" && run.method !== "HEAD";
+}
+
+function headerRecord(raw: Record<string, string | string[] | undefined>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value : [value];
+  }
+  return out;
+}
+
+function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : "";
+  return `${typeof code === "string" ? `${code} ` : ""}${err.message}${cause}`;
+}
+
+/**
+ * Sends one request. Never throws: transport errors, timeouts and non-2xx statuses become a failed AttemptResult.
+ * `timeoutMs` covers the whole attempt, body included; `signal` (shutdown) aborts it early.
+ */
+export async function executeAttempt(
+  dispatcher: Dispatcher,
+  run: ClaimedRun,
+  attempt: number,
+  opts: { timeoutMs: number; signal?: AbortSignal },
+): Promise<AttemptResult> {
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
+  const failure = (outcome: AttemptOutcome, errorMessage: string, aborted = false): AttemptResult => ({
+    outcome,
+    retryable: !aborted,
+    statusCode: null,
+    headers: null,
+    body: null,
+    bodyTruncated: false,
+    bodyBytes: null,
+    errorMessage,
+    retryAfter: null,
+    aborted,
+  });
+  try {
+    const res = await dispatcher.request({
+      origin: new URL(run.url).origin,
+      path: pathOf(run.url),
+      method: run.method as Dispatcher.HttpMethod,
+      headers: requestHeaders(run, attempt),
+      body: hasBody(run) ? JSON.stringify(run.body) : null,
+      signal,
+    });
+    const headers = headerRecord(res.headers);
+    const contentLength = Number(res.headers["content-length"]);
+    const captured = await captureBody(res.body, { contentLength: Number.isFinite(contentLength) ? contentLength : undefined });
+    const status = res.statusCode;
+    const base = {
+      statusCode: status,
+      headers,
+      body: captured.text,
+      bodyTruncated: captured.truncated,
+      bodyBytes: captured.bytes,
+      retryAfter: headers["retry-after"]?.[0] ?? null,
+      aborted: false,
+    };
+    if (status >= 200 && status < 300) return { ...base, outcome: "success", retryable: false, errorMessage: null };
+    if (status >= 300 && status < 400) {
+      const location = headers.location?.[0];
+      return {
+        ...base,
+        outcome: "http_error",
+        retryable: false,
+        errorMessage: `received redirect status code ${status} (not followed)${location ? `; Location: ${location}` : "; no Location header"}`,
+      };
+    }
+    return {
+      ...base,
+      outcome: "http_error",
+      retryable: status >= 500 || status === 429,
+      errorMessage: `received non-2xx status code ${status}`,
+    };
+  } catch (err) {
+    if (opts.signal?.aborted) return failure("network_error", "aborted: worker shutting down", true);
+    if (timeout.aborted) return failure("timeout", `timed out after ${opts.timeoutMs} ms`);
+    return failure("network_error", `request failed: ${errorText(err)}`);
+  }
+}
+
+function pathOf(url: string): string {
+  const u = new URL(url);
+  return `${u.pathname}${u.search}`;
+}

@@ -1,0 +1,141 @@
+// Executes one claimed run: attempts with retries, the per-run log, and the fenced final write.
+import type { Db } from "@btick/db";
+import type { Dispatcher } from "undici";
+import type { Logger } from "pino";
+
+import { executeAttempt, type AttemptResult } from "./execute.ts";
+import type { WorkerOptions } from "./options.ts";
+import { runWithRetries } from "./retry.ts";
+import { RunLog } from "./runLog.ts";
+import { finishRun } from "./sql/finishRun.ts";
+import { startAttempt } from "./sql/startAttempt.ts";
+import type { AttemptRecord, ClaimedRun, RunResult } from "./types.ts";
+
+export const SHUTDOWN_MESSAGE = "worker shutting down";
+
+export interface RunContext {
+  db: Db;
+  http: Dispatcher;
+  options: WorkerOptions;
+  logger: Logger;
+}
+
+export interface RunSummary {
+  status: RunResult["status"];
+  attempts: number;
+  /** False when the fence rejected the final write (the run was lost, taken over or deleted meanwhile). */
+  recorded: boolean;
+}
+
+export function attemptTimeoutMs(run: ClaimedRun, options: Pick<WorkerOptions, "httpTimeoutMs">): number {
+  return Math.min(run.timeoutSeconds * 1000, options.httpTimeoutMs);
+}
+
+export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSignal): Promise<RunSummary> {
+  const { db, options } = ctx;
+  const log = ctx.logger.child({ job_id: run.jobId, run_id: run.runId });
+  const file = new RunLog(options.taskLogPath, run.runId);
+  const timeoutMs = attemptTimeoutMs(run, options);
+  const records: AttemptRecord[] = [];
+  file.line(
+    `claimed ${run.triggerType} run of job ${run.jobId} for ${run.scheduledFor.toISOString()} by ${options.workerId}` +
+      ` (${run.method} ${run.url}, max ${run.maxAttempts} attempts, timeout ${timeoutMs} ms)`,
+  );
+  log.debug({ scheduled_for: run.scheduledFor.toISOString(), trigger_type: run.triggerType }, "run claimed");
+
+  const fenced = () => startAttempt(db, { runId: run.runId, workerId: options.workerId, attemptNumber: 1 });
+  let firstFence: Promise<boolean> | null = null;
+  let fenceLost = false;
+
+  const outcome = await runWithRetries(
+    run.maxAttempts,
+    {
+      async beforeAttempt(n) {
+        // The first attempt's bookkeeping runs alongside the request (the run was claimed a moment ago);
+        // later ones are checked before sending, so a lost lease stops the retries.
+        if (n === 1) {
+          firstFence = fenced().catch(() => true);
+          return true;
+        }
+        const owned = await startAttempt(db, { runId: run.runId, workerId: options.workerId, attemptNumber: n }).catch(() => true);
+        if (!owned) fenceLost = true;
+        return owned;
+      },
+      async attempt(n) {
+        file.line(`attempt ${n} started`);
+        const startedAt = new Date();
+        const t0 = performance.now();
+        const result: AttemptResult = await executeAttempt(ctx.http, run, n, { timeoutMs, signal });
+        const durationMs = Math.round(performance.now() - t0);
+        records.push({
+          attemptNumber: n,
+          outcome: result.outcome,
+          statusCode: result.statusCode,
+          errorMessage: result.errorMessage,
+          startedAt,
+          finishedAt: new Date(startedAt.getTime() + durationMs),
+          durationMs,
+        });
+        file.line(
+          `attempt ${n} finished: ${result.outcome}` +
+            `${result.statusCode !== null ? ` ${result.statusCode}` : ""}${result.errorMessage ? ` (${result.errorMessage})` : ""} in ${durationMs} ms`,
+        );
+        log.debug({ attempt: n, outcome: result.outcome, status_code: result.statusCode, duration_ms: durationMs }, "attempt finished");
+        if (n === 1 && firstFence && !(await firstFence)) fenceLost = true;
+        return result;
+      },
+      stop: () => fenceLost,
+      onRetry(n, result, delayMs) {
+        file.line(`attempt ${n} will be retried in ${delayMs} ms${result.retryAfter ? ` (Retry-After: ${result.retryAfter})` : ""}`);
+      },
+    },
+    { ...options, signal },
+  );
+
+  const last = outcome.last;
+  const shuttingDown = outcome.stoppedBy === "shutdown" || signal.aborted;
+  const success = last?.outcome === "success";
+  const result: RunResult = {
+    status: success ? "success" : "failed",
+    attemptNumber: outcome.attempts,
+    statusCode: last?.statusCode ?? null,
+    responseHeaders: last?.headers ?? null,
+    responseBody: last?.body ?? null,
+    responseBodyTruncated: last?.bodyTruncated ?? false,
+    responseBodyBytes: last?.bodyBytes ?? null,
+    errorMessage: success ? null : shuttingDown ? SHUTDOWN_MESSAGE : (last?.errorMessage ?? "request failed"),
+    attempts: records,
+  };
+
+  let recorded = false;
+  if (!fenceLost) recorded = await finishWithRetries(ctx, run, result);
+  file.line(
+    recorded
+      ? `finished: ${result.status} after ${outcome.attempts} attempt(s)${result.errorMessage ? ` (${result.errorMessage})` : ""}`
+      : `finished: ${result.status}, not recorded (the run is no longer owned by ${options.workerId})`,
+  );
+  const fields = { status: result.status, attempts: outcome.attempts, status_code: result.statusCode, recorded };
+  if (recorded) log.info(fields, "run finished");
+  else log.warn(fields, "run finished but no longer owned; result discarded");
+  try {
+    await file.flush();
+  } catch (err) {
+    log.warn({ err }, "could not write the run log file");
+  }
+  return { status: result.status, attempts: outcome.attempts, recorded };
+}
+
+/** The final write survives a short database hiccup; if it still fails, the lease expires and the run is marked lost. */
+async function finishWithRetries(ctx: RunContext, run: ClaimedRun, result: RunResult): Promise<boolean> {
+  for (let i = 0; ; i++) {
+    try {
+      return await finishRun(ctx.db, { runId: run.runId, workerId: ctx.options.workerId, result });
+    } catch (err) {
+      if (i >= 2) {
+        ctx.logger.error({ err, job_id: run.jobId, run_id: run.runId }, "could not record the run's result");
+        return false;
+      }
+      await new Promise((r) => setTimeout(r, 250 * 4 ** i));
+    }
+  }
+}

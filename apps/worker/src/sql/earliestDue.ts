@@ -1,0 +1,14 @@
+import type { Db } from "@btick/db";
+
+/**
+ * Milliseconds (database clock) until something is due: the earliest enabled job's next_run_at or a pending manual
+ * trigger (0 then). Null when nothing is scheduled at all. Never negative.
+ */
+export async function earliestDue(db: Db): Promise<number | null> {
+  const rows = await db.$queryRaw<{ ms: number | null }[]>`
+select greatest(0, extract(epoch from (least(
+  (select min(jobs.next_run_at) from jobs as jobs where jobs.enabled = true),
+  (select min(triggers.created_at) from manual_job_triggers as triggers where triggers.completed_at is null)
+) - now())) * 1000)::float8 as ms`;
+  return rows[0]?.ms ?? null;
+}

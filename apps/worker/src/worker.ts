@@ -1,0 +1,242 @@
+// One worker's loop: claim what is due (up to the free slots), execute it with bounded concurrency, sleep until the
+// next due time (bounded by the poll interval) or a wake-up. runOnce() is the deterministic single pass used by tests.
+import type { Db } from "@btick/db";
+import pino, { type Logger } from "pino";
+import type { Dispatcher } from "undici";
+
+import { createHttpAgent } from "./execute.ts";
+import { defaultOptions, type WorkerOptions } from "./options.ts";
+import { runJob, type RunSummary } from "./runJob.ts";
+import { ensureLogDir } from "./runLog.ts";
+import { claimDueJobs } from "./sql/claimDueJobs.ts";
+import { claimTriggers } from "./sql/claimTriggers.ts";
+import { earliestDue } from "./sql/earliestDue.ts";
+import { recoverLostRuns } from "./sql/recoverLostRuns.ts";
+import { renewLeases } from "./sql/renewLeases.ts";
+import type { ClaimedRun } from "./types.ts";
+import { Waiter } from "./waiter.ts";
+import { createWakeupListener, type WakeupListener } from "./wakeup.ts";
+
+/** While the last claim found due work it could not take, sleep at least this long before claiming again. */
+const MIN_BUSY_SLEEP_MS = 25;
+
+export interface CreateWorkerArgs {
+  db: Db;
+  options: Partial<WorkerOptions> & Pick<WorkerOptions, "workerId">;
+  logger?: Logger;
+  /** Connection string for the LISTEN client; without it the worker only polls. */
+  listenUrl?: string;
+  /** Defaults to a keep-alive undici Agent owned (and closed) by the worker. */
+  http?: Dispatcher;
+}
+
+export interface Worker {
+  readonly id: string;
+  readonly options: WorkerOptions;
+  /** Runs currently executing. */
+  readonly inFlight: number;
+  /** Claims what is due now (filling free slots as they free up), executes it and waits for every run to finish. */
+  runOnce(): Promise<RunSummary[]>;
+  /** Continuous mode: polls at once, then sleeps until the next due time, a wake-up or a free slot. */
+  start(): Promise<void>;
+  /**
+   * Stops claiming, lets in-flight runs finish for up to `graceMs` (default: options.shutdownGraceMs), then aborts
+   * them (recorded as failed "worker shutting down", fenced) and releases resources.
+   */
+  stop(opts?: { graceMs?: number }): Promise<void>;
+  /** Aborts in-flight runs now (second signal). stop() still has to be awaited. */
+  abortAll(): void;
+  /** Heartbeat: renews the leases of in-flight runs. Returns how many were renewed. */
+  heartbeat(): Promise<number>;
+  /** Marks runs with an expired lease as lost. Returns their ids. */
+  recoverLost(): Promise<string[]>;
+  /** Wakes the loop as a notification would. */
+  wake(): void;
+}
+
+interface InFlight {
+  run: ClaimedRun;
+  controller: AbortController;
+  done: Promise<RunSummary>;
+}
+
+export function createWorker(args: CreateWorkerArgs): Worker {
+  const options: WorkerOptions = { ...defaultOptions, ...args.options };
+  const { db } = args;
+  const logger = (args.logger ?? pino({ level: "silent" })).child({ worker_id: options.workerId });
+  const ownsHttp = !args.http;
+  const http = args.http ?? createHttpAgent({ followRedirects: options.followRedirects });
+  const inFlight = new Map<string, InFlight>();
+  const waiter = new Waiter();
+  let running = false;
+  let stopping = false;
+  let loopDone: Promise<void> | null = null;
+  /** Set when the last pass left due work behind for lack of slots: a finishing run then wakes the loop. */
+  let pendingWork = false;
+  let heartbeatTimer: NodeJS.Timeout | null = null;
+  let sweepTimer: NodeJS.Timeout | null = null;
+  let listener: WakeupListener | null = null;
+  let logDirReady: Promise<void> | null = null;
+  let slotFreed: (() => void) | null = null;
+
+  const ensureDir = () => (logDirReady ??= ensureLogDir(options.taskLogPath));
+
+  function launch(run: ClaimedRun): void {
+    const controller = new AbortController();
+    const done = runJob({ db, http, options, logger }, run, controller.signal)
+      .catch((err: unknown): RunSummary => {
+        logger.error({ err, job_id: run.jobId, run_id: run.runId }, "run crashed");
+        return { status: "failed", attempts: 0, recorded: false };
+      })
+      .finally(() => {
+        inFlight.delete(run.runId);
+        slotFreed?.();
+        if (pendingWork && running) waiter.wake();
+      });
+    inFlight.set(run.runId, { run, controller, done });
+  }
+
+  /** One claim pass: manual triggers first, then due jobs, never more than the free slots. */
+  async function claim(): Promise<{ claimed: number; limit: number }> {
+    const limit = Math.min(options.concurrency - inFlight.size, options.maxClaimsPerTick);
+    if (limit <= 0) return { claimed: 0, limit: 0 };
+    await ensureDir();
+    const common = { workerId: options.workerId, leaseMs: options.leaseMs };
+    const triggers = await claimTriggers(db, { ...common, limit });
+    const due = await claimDueJobs(db, {
+      ...common,
+      limit: limit - triggers.length,
+      onScheduleError: (jobId, err) =>
+        logger.error({ job_id: jobId, err }, "cannot compute the next run time; the job stops being scheduled"),
+    });
+    for (const run of [...triggers, ...due]) launch(run);
+    return { claimed: triggers.length + due.length, limit };
+  }
+
+  function nextSlotFree(): Promise<void> {
+    return new Promise((resolve) => {
+      const prev = slotFreed;
+      slotFreed = () => {
+        slotFreed = prev;
+        prev?.();
+        resolve();
+      };
+    });
+  }
+
+  async function runOnce(): Promise<RunSummary[]> {
+    const summaries: Promise<RunSummary>[] = [];
+    for (;;) {
+      const before = new Set(inFlight.keys());
+      const { claimed, limit } = await claim();
+      for (const [id, f] of inFlight) if (!before.has(id)) summaries.push(f.done);
+      if (limit > 0 && claimed < limit) break;
+      if (limit === 0 || inFlight.size >= options.concurrency) await nextSlotFree();
+    }
+    return Promise.all(summaries);
+  }
+
+  async function loop(): Promise<void> {
+    let failures = 0;
+    while (running) {
+      let delay = options.pollIntervalMs;
+      try {
+        const { claimed, limit } = await claim();
+        failures = 0;
+        if (!running) break;
+        pendingWork = limit === 0 || claimed >= limit;
+        if (pendingWork && inFlight.size < options.concurrency) continue;
+        if (!pendingWork) {
+          const ms = await earliestDue(db);
+          if (ms !== null) delay = Math.min(options.pollIntervalMs, ms === 0 ? MIN_BUSY_SLEEP_MS : Math.ceil(ms));
+        }
+      } catch (err) {
+        failures++;
+        logger.error({ err }, "claim failed; retrying after the poll interval");
+        delay = Math.min(options.pollIntervalMs, 100 * 2 ** Math.min(failures, 10));
+      }
+      if (running) await waiter.wait(delay);
+    }
+  }
+
+  async function heartbeat(): Promise<number> {
+    return renewLeases(db, { workerId: options.workerId, runIds: [...inFlight.keys()], leaseMs: options.leaseMs });
+  }
+
+  async function recoverLost(): Promise<string[]> {
+    const rows = await recoverLostRuns(db);
+    for (const row of rows) logger.warn({ run_id: row.id, lost_worker_id: row.worker_id }, "run marked lost: lease expired");
+    return rows.map((r) => r.id);
+  }
+
+  function abortAll(): void {
+    for (const f of inFlight.values()) f.controller.abort();
+  }
+
+  return {
+    id: options.workerId,
+    options,
+    get inFlight() {
+      return inFlight.size;
+    },
+    runOnce,
+    heartbeat,
+    recoverLost,
+    abortAll,
+    wake: () => waiter.wake(),
+    async start() {
+      if (running) return;
+      running = true;
+      stopping = false;
+      await ensureDir();
+      heartbeatTimer = setInterval(() => {
+        heartbeat().catch((err: unknown) => logger.error({ err }, "heartbeat failed"));
+      }, Math.max(1000, Math.floor(options.leaseMs / 3)));
+      const sweep = () => {
+        recoverLost().catch((err: unknown) => logger.error({ err }, "lost-run recovery failed"));
+      };
+      sweep();
+      // Jittered so that workers started together do not sweep in lockstep.
+      sweepTimer = setInterval(sweep, Math.round(options.sweepIntervalMs * (0.9 + Math.random() * 0.2)));
+      if (args.listenUrl) {
+        listener = createWakeupListener({
+          connectionString: args.listenUrl,
+          applicationName: `btick-worker-listen:${options.workerId}`,
+          onWake: () => waiter.wake(),
+          logger,
+        });
+        await listener.start();
+      }
+      loopDone = loop();
+    },
+    async stop(opts = {}) {
+      if (stopping) return;
+      stopping = true;
+      running = false;
+      waiter.wake();
+      await loopDone;
+      await listener?.stop();
+      listener = null;
+      const graceMs = opts.graceMs ?? options.shutdownGraceMs;
+      const all = () => Promise.all([...inFlight.values()].map((f) => f.done));
+      if (inFlight.size > 0) {
+        logger.info({ in_flight: inFlight.size, grace_ms: graceMs }, "waiting for in-flight runs");
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = await Promise.race([
+          all().then(() => false),
+          new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs))),
+        ]);
+        clearTimeout(timer);
+        if (timedOut) {
+          logger.warn({ in_flight: inFlight.size }, "grace period over; aborting in-flight runs");
+          abortAll();
+        }
+        await all();
+      }
+      if (heartbeatTimer) clearInterval(heartbeatTimer);
+      if (sweepTimer) clearInterval(sweepTimer);
+      heartbeatTimer = sweepTimer = null;
+      if (ownsHttp) await http.close();
+    },
+  };
+}

@@ -1,0 +1,177 @@
+// Shared test fixtures: a fresh database per file, a recording HTTP target, job rows, and workers with fast options.
+import { mkdtemp } from "node:fs/promises";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+
+import type { Db } from "@btick/db";
+import pino, { type Logger } from "pino";
+
+import { createWorker, type CreateWorkerArgs, type Worker } from "../src/worker.ts";
+import type { WorkerOptions } from "../src/options.ts";
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+export type Handler = (req: RecordedRequest, res: ServerResponse, index: number) => void | Promise<void>;
+
+export interface Target {
+  url: string;
+  requests: RecordedRequest[];
+  /** Responds 200 "ok" unless replaced. */
+  handler: Handler;
+  /** Resolves when the target has received `n` requests in total. */
+  waitForRequests(n: number, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTarget(): Promise<Target> {
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const target: Target = {
+    url: "",
+    requests: [],
+    handler: (_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("ok");
+    },
+    waitForRequests(n, timeoutMs = 5000) {
+      if (target.requests.length >= n) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`target got ${target.requests.length} requests, wanted ${n}`)), timeoutMs);
+        waiters.push({
+          n,
+          resolve: () => {
+            clearTimeout(t);
+            resolve();
+          },
+        });
+      });
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const rec: RecordedRequest = {
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+        at: Date.now(),
+      };
+      target.requests.push(rec);
+      const index = target.requests.length - 1;
+      for (const w of waiters.filter((w) => target.requests.length >= w.n)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+      void Promise.resolve(target.handler(rec, res, index)).catch(() => res.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  target.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return target;
+}
+
+export async function createTenant(db: Db): Promise<string> {
+  const tenant = await db.tenant.create({ data: {} });
+  return tenant.id;
+}
+
+export interface JobInput {
+  name?: string;
+  method?: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  cronExpression?: string;
+  timezone?: string;
+  retryMax?: number;
+  timeoutSeconds?: number;
+  enabled?: boolean;
+  /** Defaults to one second ago (due now). */
+  nextRunAt?: Date | null;
+}
+
+/** Inserts a job row directly (tenant first). The default cron fires once a year so only next_run_at makes it due. */
+export async function createJob(db: Db, tenantId: string, input: JobInput) {
+  return db.job.create({
+    data: {
+      tenantId,
+      name: input.name ?? "test job",
+      method: input.method ?? "POST",
+      url: input.url,
+      headers: input.headers ?? {},
+      body: input.body === undefined || input.body === null ? undefined : (input.body as object),
+      cronExpression: input.cronExpression ?? "0 0 1 1 *",
+      timezone: input.timezone ?? "UTC",
+      retryMax: input.retryMax ?? 0,
+      timeoutSeconds: input.timeoutSeconds ?? 5,
+      enabled: input.enabled ?? true,
+      nextRunAt: input.nextRunAt === undefined ? new Date(Date.now() - 1000) : input.nextRunAt,
+    },
+  });
+}
+
+export async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), "btick-worker-test-"));
+}
+
+let workerCounter = 0;
+
+/** A worker with small timeouts and backoff so tests stay fast. */
+export async function makeWorker(
+  db: Db,
+  options: Partial<WorkerOptions> = {},
+  extra: Omit<CreateWorkerArgs, "db" | "options"> = {},
+): Promise<Worker> {
+  return createWorker({
+    db,
+    options: {
+      workerId: `test-worker-${process.pid}-${++workerCounter}`,
+      concurrency: 4,
+      pollIntervalMs: 200,
+      leaseMs: 60_000,
+      httpTimeoutMs: 5000,
+      taskLogPath: await tempDir(),
+      retryBaseMs: 20,
+      retryCapMs: 100,
+      retryAfterCapMs: 5 * 60_000,
+      ...options,
+    },
+    ...extra,
+  });
+}
+
+/** A pino logger writing JSON lines into an array. */
+export function captureLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { logger: pino({ level: "debug" }, stream), lines };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A promise with its resolve function exposed, to hold a target response until the test releases it. */
+export function deferred<T = void>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
