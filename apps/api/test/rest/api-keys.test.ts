@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- black-box tests read untyped JSON bodies */
 import { hashApiKey } from "@btick/auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- black-box tests read untyped JSON bodies */
 // Black-box REST harness: one freshly migrated database and one in-process server per test file.
 // Requests go through `app.inject()`; rows the API cannot create (runs, attempts, odd keys) are inserted with Prisma.
 import { createServer } from "node:net";

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- black-box tests read untyped JSON bodies */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { call, expectError, json, setup, setupDeadDb, type Harness } from "./harness.ts";

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- black-box tests read untyped JSON bodies */
 import { generateApiKey } from "@btick/auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- black-box tests read untyped JSON bodies */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import {
@@ -42,7 +43,7 @@ describe("lists are per tenant", () => {
   });
 
   it("GET /jobs filters and search do not cross tenants", async () => {
-    for (const query of [{ enabled: "true" }, { q: "tenant-a" }, { limit: "500" }]) {
+    for (const query of [{ enabled: "true" }, { q: "tenant-a" }, { limit: "500" }] as Record<string, string>[]) {
       const list = json(await call(h.app, "GET", "/jobs", { key: b.rawKey, query })).jobs;
       expect(list.map((j: any) => j.id)).not.toContain(jobA.id);
     }
