@@ -1,0 +1,71 @@
+// Production build: bundles src/main.ts into dist/main.js (Node 20, ESM, with a source map).
+// - @btick/* workspace packages are TypeScript sources: they are compiled into the bundle, the generated Prisma
+//   client included.
+// - Third-party packages stay `import`s resolved from node_modules at run time (`pnpm deploy --prod` ships them), so
+//   each one must be a production dependency of this app: the build fails, naming them, when one is not.
+// - prisma/migrations is copied to dist/migrations; main.ts passes that directory to migrate() when it exists.
+// apps/api/build.mjs and apps/worker/build.mjs are the same file: keep them identical.
+import { cp, rm } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { isBuiltin } from "node:module";
+import { fileURLToPath } from "node:url";
+
+import { build } from "esbuild";
+
+const appDir = fileURLToPath(new URL(".", import.meta.url));
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+const pkg = JSON.parse(readFileSync(new URL("package.json", import.meta.url), "utf8"));
+
+/** `@scope/name/sub/path` → `@scope/name`, `name/sub` → `name`. */
+const packageName = (specifier) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+
+/** Bundles @btick/* sources; leaves every other bare import (third-party, node:*) as an import. */
+const bundleWorkspaceOnly = {
+  name: "bundle-workspace-only",
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.kind === "entry-point" || args.path.startsWith("@btick/")) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
+
+await rm(new URL("dist", import.meta.url), { recursive: true, force: true });
+
+const result = await build({
+  absWorkingDir: appDir,
+  entryPoints: ["./src/main.ts"],
+  outfile: "dist/main.js",
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  sourcemap: true,
+  metafile: true,
+  logLevel: "warning",
+  plugins: [bundleWorkspaceOnly],
+  // Bundled code that calls require() (CommonJS habits in a dependency's source) gets a real one.
+  banner: {
+    js: 'import { createRequire as __btickCreateRequire } from "node:module";\nconst require = __btickCreateRequire(import.meta.url);',
+  },
+});
+
+const externals = new Set();
+for (const output of Object.values(result.metafile.outputs)) {
+  for (const imp of output.imports) {
+    if (imp.external && !isBuiltin(imp.path)) externals.add(packageName(imp.path));
+  }
+}
+const missing = [...externals].filter((name) => !pkg.dependencies?.[name]).sort();
+if (missing.length > 0) {
+  console.error(
+    `${pkg.name}: dist/main.js imports ${missing.join(", ")}, which ${missing.length === 1 ? "is" : "are"} not in ` +
+      `this app's "dependencies" (a production image would not have ${missing.length === 1 ? "it" : "them"}).\n` +
+      `Add with: pnpm add --filter ${pkg.name} ${missing.join(" ")}`,
+  );
+  await rm(new URL("dist", import.meta.url), { recursive: true, force: true });
+  process.exit(1);
+}
+
+await cp(`${repoRoot}prisma/migrations`, `${appDir}dist/migrations`, { recursive: true });
+console.log(`${pkg.name}: dist/main.js (external: ${[...externals].sort().join(", ") || "none"})`);
