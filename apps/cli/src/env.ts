@@ -1,0 +1,15 @@
+// The CLI's environment, read through @btick/config's loader (the only code touching process.env).
+import { loadEnv } from "@btick/config";
+import { z } from "zod";
+
+export const cliEnvSchema = z.object({
+  /** PostgreSQL to use; when unset, the embedded database of `pnpm start` (started if needed). */
+  DATABASE_URL: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v),
+    z.string().refine((v) => /^postgres(ql)?:\/\//.test(v), "must be a postgres:// or postgresql:// URL").optional(),
+  ),
+});
+
+export type CliEnv = z.infer<typeof cliEnvSchema>;
+
+export const loadCliEnv = (env?: NodeJS.ProcessEnv): CliEnv => loadEnv(cliEnvSchema, env);
