@@ -191,7 +191,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
       await ensureDir();
       heartbeatTimer = setInterval(() => {
         heartbeat().catch((err: unknown) => logger.error({ err }, "heartbeat failed"));
-      }, Math.max(1000, Math.floor(options.leaseMs / 3)));
+      }, Math.max(50, Math.floor(options.leaseMs / 3)));
       const sweep = () => {
         recoverLost().catch((err: unknown) => logger.error({ err }, "lost-run recovery failed"));
       };
