@@ -1,0 +1,46 @@
+// scheduler-api entrypoint: validate env, migrate, connect, listen; close gracefully on SIGTERM/SIGINT.
+import { ConfigError, loadApiEnv } from "@btick/config";
+import { createPrismaClient, migrate } from "@btick/db";
+
+import { buildServer } from "./server.ts";
+
+async function main(): Promise<void> {
+  const env = loadApiEnv();
+  await migrate(env.DATABASE_URL);
+  const db = createPrismaClient({ connectionString: env.DATABASE_URL, applicationName: "scheduler-api" });
+  const app = await buildServer({ db, logger: { level: env.LOG_LEVEL } });
+  app.addHook("onClose", async () => {
+    await db.$disconnect();
+  });
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, "shutting down");
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+
+  await app.listen({ host: env.HOST, port: env.PORT });
+  const addr = app.server.address();
+  const port = typeof addr === "object" && addr ? addr.port : env.PORT;
+  const shownHost = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;
+  console.log(`scheduler-api listening on http://${shownHost}:${port}`);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+  } else {
+    console.error("scheduler-api failed to start:", err);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,74 @@
+// The REST surface (/api/v1/...) served by trpc-to-openapi from the same router. This plugin adds what the
+// adapter does not do itself: 201/202 success statuses, 404/405 for unknown routes, bodiless POSTs, and the
+// error envelope in place of the adapter's error body.
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { fastifyTRPCOpenApiPlugin } from "trpc-to-openapi";
+
+import { appRouter, createContext, errorEnvelope, matchRestRoute, REST_BASE_PATH, successStatusFor, type ErrorEnvelope } from "@btick/contract";
+import type { Db } from "@btick/db";
+
+import { sendEnvelope } from "./errors.ts";
+
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
+
+function isEnvelope(v: unknown): v is ErrorEnvelope {
+  return typeof v === "object" && v !== null && typeof (v as ErrorEnvelope).status === "number" && typeof (v as ErrorEnvelope).error === "object";
+}
+
+function isPlainObject(v: unknown): boolean {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export async function restPlugin(app: FastifyInstance, opts: { db: Db }): Promise<void> {
+  app.addHook("preHandler", async (request, reply) => {
+    const path = (request.url.split("?")[0] ?? "").slice(REST_BASE_PATH.length) || "/";
+    const match = matchRestRoute(request.method, path);
+    if (match.kind === "none") return sendEnvelope(reply, errorEnvelope(404, "not found"));
+    if (match.kind === "method-not-allowed") {
+      void reply.header("allow", match.allow.join(", "));
+      return sendEnvelope(reply, errorEnvelope(405, "method not allowed"));
+    }
+    if (BODY_METHODS.has(request.method)) {
+      if (request.body === undefined || (request.body === null && !request.headers["content-type"])) {
+        // Action endpoints (pause, resume, trigger, revoke) take no body: treat an empty one as `{}`.
+        request.headers["content-type"] = "application/json";
+        request.body = {};
+      } else if (request.headers["content-type"]?.startsWith("application/json") && !isPlainObject(request.body)) {
+        return sendEnvelope(reply, errorEnvelope(400, "invalid JSON body: expected an object"));
+      }
+    }
+  });
+
+  app.addHook("onSend", async (_request, reply, payload) => {
+    if (reply.statusCode < 400 || typeof payload !== "string") return payload;
+    let body: unknown;
+    try {
+      body = JSON.parse(payload);
+    } catch {
+      return payload;
+    }
+    if (isEnvelope(body)) return payload;
+    const envelope = (body as { data?: { envelope?: unknown } } | null)?.data?.envelope;
+    if (isEnvelope(envelope)) {
+      void reply.status(envelope.status);
+      return JSON.stringify(envelope);
+    }
+    return JSON.stringify(errorEnvelope(reply.statusCode, reply.statusCode >= 500 ? "internal server error" : "request failed"));
+  });
+
+  await app.register(fastifyTRPCOpenApiPlugin, {
+    basePath: REST_BASE_PATH,
+    router: appRouter,
+    createContext: ({ req }: { req: { headers: Record<string, string | string[] | undefined> } }) => {
+      const auth = req.headers.authorization;
+      return createContext({ db: opts.db, authorization: typeof auth === "string" ? auth : undefined });
+    },
+    responseMeta: ({ paths, errors }: { paths?: readonly string[]; errors: readonly unknown[] }) => {
+      const path = paths?.[0];
+      return errors.length === 0 && path ? { status: successStatusFor(path) } : {};
+    },
+    onError: ({ error, path, req }: { error: { code: string; cause?: unknown }; path?: string; req: unknown }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR") (req as FastifyRequest).log.error({ err: error.cause ?? error, path }, "procedure failed");
+    },
+  });
+}

@@ -1,0 +1,25 @@
+// Public surface of the contract: the router, its types, the context factory, the server-side caller, the
+// OpenAPI document builder and the error envelope helpers.
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+
+import { appRouter, type AppRouter } from "./root.ts";
+import { createCallerFactory } from "./trpc.ts";
+
+export { appRouter, type AppRouter };
+export { createContext, authenticateApiKey, type Context, type CreateContextOptions, type Principal } from "./context.ts";
+export { buildOpenApiDocument, API_VERSION, REST_BASE_PATH, type OpenApiOptions } from "./openapi.ts";
+export {
+  errorEnvelope,
+  errorCodeForStatus,
+  envelopeFromTRPCError,
+  INTERNAL_ERROR_MESSAGE,
+  type ErrorEnvelope,
+  type FieldIssue,
+} from "./errors.ts";
+export { matchRestRoute, successStatusFor, restRoutes, type RestMatch, type RestRoute } from "./rest.ts";
+
+/** Server-side caller (e.g. for the UI): `createCaller(await createContext({ db, principal }))`. */
+export const createCaller = createCallerFactory(appRouter);
+
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

@@ -1,0 +1,98 @@
+// The OpenAPI 3.1 document of the REST surface, generated from the router's metadata and zod schemas, then
+// adjusted to what the server really sends: 201/202 success statuses and the error envelope for errors.
+import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
+
+import { restRoutes } from "./rest.ts";
+import { appRouter } from "./root.ts";
+
+export const API_VERSION = "0.1.0";
+export const REST_BASE_PATH = "/api/v1";
+
+type SchemaObject = NonNullable<NonNullable<OpenAPIObject["components"]>["schemas"]>[string];
+
+const errorEnvelopeSchema: SchemaObject = {
+  type: "object",
+  required: ["status", "error"],
+  properties: {
+    status: { type: "integer", description: "The HTTP status code." },
+    error: {
+      type: "object",
+      required: ["error_code", "error_message"],
+      properties: {
+        error_code: {
+          type: "string",
+          enum: [
+            "INVALID_REQUEST",
+            "UNAUTHORIZED",
+            "FORBIDDEN",
+            "NOT_FOUND",
+            "NOT_ALLOWED",
+            "CONFLICT",
+            "PAYLOAD_TOO_LARGE",
+            "UNSUPPORTED_MEDIA_TYPE",
+            "TOO_MANY_REQUESTS",
+            "SERVICE_UNAVAILABLE",
+            "INTERNAL_SERVER_ERROR",
+          ],
+        },
+        error_message: { type: "string" },
+      },
+    },
+    validation: {
+      type: "array",
+      description: "Present only for validation failures: one entry per invalid field (snake_case, nested as `headers.X-Foo`).",
+      items: {
+        type: "object",
+        required: ["field", "message"],
+        properties: { field: { type: "string" }, message: { type: "string" } },
+      },
+    },
+  },
+};
+
+const ERROR_DESCRIPTIONS: Record<string, string> = {
+  "400": "Invalid request (validation failed, malformed JSON or a malformed id)",
+  "401": "Missing bearer token or invalid API key",
+  "403": "The API key lacks the required scope",
+  "404": "Not found (including another tenant's resources)",
+  "500": "Internal server error",
+};
+
+export interface OpenApiOptions {
+  /** Server URL put in `servers`; defaults to the relative base path. */
+  baseUrl?: string;
+}
+
+/** Builds the OpenAPI document (cheap enough to build once at start-up). */
+export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenAPIObject {
+  const doc = generateOpenApiDocument(appRouter, {
+    title: "BTick API",
+    description:
+      "BTick schedules recurring HTTP jobs. Authenticate with `Authorization: Bearer <api key>`; every operation needs exactly one scope. Errors use the envelope `{status, error: {error_code, error_message}, validation?}`.",
+    version: API_VERSION,
+    baseUrl: opts.baseUrl ?? REST_BASE_PATH,
+    securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", description: "An API key: skd_<prefix>_<secret>" } },
+    tags: ["health", "jobs", "runs", "api-keys"],
+  });
+
+  // trpc-to-openapi registers its own error shapes (`error.*`); the server sends the envelope instead.
+  const schemas = Object.fromEntries(Object.entries(doc.components?.schemas ?? {}).filter(([name]) => !name.startsWith("error.")));
+  doc.components = { ...doc.components, schemas: { ...schemas, ErrorEnvelope: errorEnvelopeSchema } };
+  for (const route of restRoutes) {
+    const op = doc.paths?.[route.path]?.[route.method.toLowerCase() as "get"];
+    if (!op?.responses) continue;
+    const responses = op.responses as Record<string, Record<string, unknown>>;
+    if (route.successStatus !== 200 && responses["200"]) {
+      responses[String(route.successStatus)] = responses["200"];
+      delete responses["200"];
+    }
+    for (const status of Object.keys(responses)) {
+      if (status.startsWith("2")) continue;
+      responses[status] = {
+        description: ERROR_DESCRIPTIONS[status] ?? "Error",
+        content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorEnvelope" } } },
+      };
+    }
+  }
+  return doc;
+}

@@ -1,0 +1,72 @@
+import { z } from "zod";
+
+import { jobCreateInput, jobEnvelopeOutput, jobIdInput, jobListInput, jobListOutput, jobTriggerOutput, jobUpdateInput } from "../schemas/jobs.ts";
+import { createJob, deleteJob, getJob, listJobs, pauseJob, resumeJob, triggerJob, updateJob } from "../services/jobs.ts";
+import { scopedProcedure } from "../trpc.ts";
+
+const tags = ["jobs"];
+
+export const jobsRouter = {
+  create: scopedProcedure("jobs:write")
+    .meta({
+      openapi: { method: "POST", path: "/jobs", tags, summary: "Create a job", protect: true, successDescription: "Created" },
+      successStatus: 201,
+    })
+    .input(jobCreateInput)
+    .output(jobEnvelopeOutput)
+    .mutation(async ({ ctx, input }) => ({ job: await createJob(ctx.db, ctx.principal, input) })),
+
+  list: scopedProcedure("jobs:read")
+    .meta({ openapi: { method: "GET", path: "/jobs", tags, summary: "List jobs, newest first", protect: true } })
+    .input(jobListInput)
+    .output(jobListOutput)
+    .query(({ ctx, input }) => listJobs(ctx.db, ctx.principal.tenantId, input)),
+
+  get: scopedProcedure("jobs:read")
+    .meta({ openapi: { method: "GET", path: "/jobs/{jobId}", tags, summary: "Get a job", protect: true } })
+    .input(jobIdInput)
+    .output(jobEnvelopeOutput)
+    .query(async ({ ctx, input }) => ({ job: await getJob(ctx.db, ctx.principal.tenantId, input.jobId) })),
+
+  update: scopedProcedure("jobs:write")
+    .meta({ openapi: { method: "PATCH", path: "/jobs/{jobId}", tags, summary: "Update a job (JSON merge patch)", protect: true } })
+    .input(jobUpdateInput)
+    .output(jobEnvelopeOutput)
+    .mutation(async ({ ctx, input }) => {
+      const { jobId, ...patch } = input;
+      return { job: await updateJob(ctx.db, ctx.principal.tenantId, jobId, patch) };
+    }),
+
+  delete: scopedProcedure("jobs:delete")
+    .meta({ openapi: { method: "DELETE", path: "/jobs/{jobId}", tags, summary: "Delete a job with its runs", protect: true } })
+    .input(jobIdInput)
+    .output(z.object({ message: z.literal("job deleted") }))
+    .mutation(async ({ ctx, input }) => {
+      await deleteJob(ctx.db, ctx.principal.tenantId, input.jobId);
+      return { message: "job deleted" as const };
+    }),
+
+  pause: scopedProcedure("jobs:write")
+    .meta({ openapi: { method: "POST", path: "/jobs/{jobId}/pause", tags, summary: "Pause a job", protect: true } })
+    .input(jobIdInput)
+    .output(jobEnvelopeOutput)
+    .mutation(async ({ ctx, input }) => ({ job: await pauseJob(ctx.db, ctx.principal.tenantId, input.jobId) })),
+
+  resume: scopedProcedure("jobs:write")
+    .meta({ openapi: { method: "POST", path: "/jobs/{jobId}/resume", tags, summary: "Resume a job from the next slot", protect: true } })
+    .input(jobIdInput)
+    .output(jobEnvelopeOutput)
+    .mutation(async ({ ctx, input }) => ({ job: await resumeJob(ctx.db, ctx.principal.tenantId, input.jobId) })),
+
+  trigger: scopedProcedure("jobs:trigger")
+    .meta({
+      openapi: { method: "POST", path: "/jobs/{jobId}/trigger", tags, summary: "Run a job now (also when paused)", protect: true, successDescription: "Accepted" },
+      successStatus: 202,
+    })
+    .input(jobIdInput)
+    .output(jobTriggerOutput)
+    .mutation(async ({ ctx, input }) => {
+      const { trigger_id } = await triggerJob(ctx.db, ctx.principal, input.jobId);
+      return { message: "manual trigger accepted", trigger_id };
+    }),
+};

@@ -1,0 +1,4 @@
+export * from "./common.ts";
+export * from "./jobs.ts";
+export * from "./runs.ts";
+export * from "./apiKeys.ts";

@@ -1,0 +1,198 @@
+// Job input/output schemas. Field names are the wire names (snake_case).
+import { z } from "zod";
+
+import { checkSchedule, isValidTimeZone } from "@btick/scheduling";
+
+import { jsonValue, noCoerce, nextCursorOutput, pageCursor, pageLimit, pathId, queryBoolean, timestamp, typeError } from "./common.ts";
+
+export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+const METHODS_WITHOUT_BODY: readonly string[] = ["GET", "HEAD"];
+
+export const FORBIDDEN_HEADERS = ["host", "content-length", "transfer-encoding", "connection"] as const;
+export const MAX_HEADERS = 50;
+export const MAX_BODY_BYTES = 64 * 1024;
+const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function isHttpUrl(v: string): boolean {
+  if (!/^https?:\/\//i.test(v)) return false;
+  try {
+    const u = new URL(v);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+const name = z
+  .string({ error: typeError("a string") })
+  .trim()
+  .min(1, "must not be empty")
+  .max(200, "must be at most 200 characters");
+
+const method = z
+  .string({ error: typeError("a string") })
+  .trim()
+  .toUpperCase()
+  .pipe(z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(", ")}` }));
+
+const url = z
+  .string({ error: typeError("a string") })
+  .trim()
+  .min(1, "must not be empty")
+  .max(2048, "must be at most 2048 characters")
+  .refine(isHttpUrl, "must be an absolute http:// or https:// URL with a host");
+
+const headers = z
+  .record(z.string(), z.string({ error: "must be a string" }), { error: typeError("an object of string values") })
+  .superRefine((h, ctx) => {
+    const entries = Object.entries(h);
+    if (entries.length > MAX_HEADERS) ctx.addIssue({ code: "custom", message: `must have at most ${MAX_HEADERS} entries` });
+    for (const [k, v] of entries) {
+      if (k.length === 0 || k.length > 256 || !HEADER_TOKEN.test(k)) {
+        ctx.addIssue({ code: "custom", path: [k], message: "is not a valid header name" });
+      } else if ((FORBIDDEN_HEADERS as readonly string[]).includes(k.toLowerCase())) {
+        ctx.addIssue({ code: "custom", path: [k], message: "cannot be set; it is managed by the HTTP client" });
+      }
+      if (v.length > 8192) ctx.addIssue({ code: "custom", path: [k], message: "must be at most 8192 characters" });
+      else if (/[\r\n]/.test(v)) ctx.addIssue({ code: "custom", path: [k], message: "must not contain CR or LF" });
+    }
+  });
+
+const body = jsonValue
+  .nullable()
+  .superRefine((b, ctx) => {
+    if (b !== null && Buffer.byteLength(JSON.stringify(b), "utf8") > MAX_BODY_BYTES) {
+      ctx.addIssue({ code: "custom", message: `must be at most ${MAX_BODY_BYTES} bytes when serialized` });
+    }
+  });
+
+const cronExpression = z
+  .string({ error: typeError("a string") })
+  .trim()
+  .min(1, "must not be empty")
+  .max(200, "must be at most 200 characters");
+
+const timezone = z
+  .string({ error: typeError("a string") })
+  .trim()
+  .min(1, "must not be empty")
+  .max(64, "must be at most 64 characters")
+  .refine(isValidTimeZone, "must be an IANA time zone such as UTC or Europe/Berlin");
+
+const intRange = (min: number, max: number) =>
+  noCoerce(
+    z.int({ error: typeError("an integer") }).min(min, `must be between ${min} and ${max}`).max(max, `must be between ${min} and ${max}`),
+  );
+
+const retryMax = intRange(0, 10);
+const timeoutSeconds = intRange(1, 900);
+const enabled = noCoerce(z.boolean({ error: typeError("true or false") }));
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/**
+ * Rules that involve more than one field, checked on the complete (created or merged) job. Inputs may be
+ * unparsed when a field failed its own check, so every value is inspected defensively.
+ */
+export function crossFieldIssues(job: { method?: unknown; body?: unknown; cron_expression?: unknown; timezone?: unknown }, now = new Date()): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const m = typeof job.method === "string" ? job.method.trim().toUpperCase() : null;
+  if (m !== null && METHODS_WITHOUT_BODY.includes(m) && job.body !== null && job.body !== undefined) {
+    issues.push({ field: "body", message: `body is not allowed for ${m} requests` });
+  }
+  const cron = typeof job.cron_expression === "string" ? job.cron_expression.trim() : null;
+  const tz = job.timezone === undefined ? "UTC" : typeof job.timezone === "string" ? job.timezone.trim() : null;
+  if (cron && cron.length <= 200 && tz && isValidTimeZone(tz)) {
+    const check = checkSchedule(cron, tz, now);
+    if (!check.ok) issues.push({ field: check.field, message: check.message });
+  }
+  return issues;
+}
+
+export const jobCreateInput = z
+  .strictObject({
+    name,
+    method,
+    url,
+    headers: headers.default({}),
+    body: body.default(null),
+    cron_expression: cronExpression,
+    timezone: timezone.default("UTC"),
+    retry_max: retryMax.default(0),
+    timeout_seconds: timeoutSeconds.default(60),
+    enabled: enabled.default(true),
+  })
+  .superRefine(
+    (job, ctx) => {
+      for (const i of crossFieldIssues(job)) ctx.addIssue({ code: "custom", path: [i.field], message: i.message });
+    },
+    // Run even when single fields failed, so one response lists every problem.
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+  );
+export type JobCreateInput = z.infer<typeof jobCreateInput>;
+
+/** PATCH body: JSON merge patch of the create fields. Absent = unchanged; `body: null` clears the body. */
+export const jobPatchFields = z.strictObject({
+  name: name.optional(),
+  method: method.optional(),
+  url: url.optional(),
+  headers: headers.optional(),
+  body: body.optional(),
+  cron_expression: cronExpression.optional(),
+  timezone: timezone.optional(),
+  retry_max: retryMax.optional(),
+  timeout_seconds: timeoutSeconds.optional(),
+  enabled: enabled.optional(),
+});
+export type JobPatch = z.infer<typeof jobPatchFields>;
+
+export const jobIdInput = z.object({ jobId: pathId("jobId") });
+export const jobUpdateInput = jobPatchFields.extend({ jobId: pathId("jobId") });
+export type JobUpdateInput = z.infer<typeof jobUpdateInput>;
+
+export const jobListInput = z
+  .object({
+  limit: pageLimit(50),
+  cursor: pageCursor,
+  enabled: queryBoolean.meta({ description: "Only enabled (true) or paused (false) jobs." }),
+  q: z
+    .string({ error: "must be a string" })
+    .trim()
+    .max(200, "must be at most 200 characters")
+    .optional()
+    .meta({ description: "Case-insensitive substring of the job name." }),
+  })
+  .prefault({});
+export type JobListInput = z.infer<typeof jobListInput>;
+
+export const jobOutput = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    method: z.string(),
+    url: z.string(),
+    headers: z.record(z.string(), z.string()),
+    body: jsonValue.nullable(),
+    cron_expression: z.string(),
+    timezone: z.string(),
+    retry_max: z.int(),
+    timeout_seconds: z.int(),
+    enabled: z.boolean(),
+    next_run_at: timestamp.nullable(),
+    last_run_at: timestamp.nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    tenant_id: z.uuid(),
+    created_by: z.string().nullable(),
+    next_runs: z.array(timestamp).meta({ description: "The next 5 fire times computed from now (also while paused)." }),
+  })
+  .meta({ id: "Job" });
+export type JobOutput = z.infer<typeof jobOutput>;
+
+export const jobEnvelopeOutput = z.object({ job: jobOutput });
+export const jobListOutput = z.object({ jobs: z.array(jobOutput), next_cursor: nextCursorOutput });
+export const jobTriggerOutput = z.object({ message: z.string(), trigger_id: z.uuid() });

@@ -1,0 +1,146 @@
+// Job operations. Every query filters by tenant in its WHERE clause; another tenant's id is "not found".
+import { Prisma, type Db, type JobModel as Job } from "@btick/db";
+import { nextRunAfter } from "@btick/scheduling";
+
+import { principalRef, type Principal } from "../context.ts";
+import { validationError } from "../errors.ts";
+import { crossFieldIssues, type JobCreateInput, type JobListInput, type JobOutput, type JobPatch } from "../schemas/jobs.ts";
+import { dbNow, isRecordNotFound, notFound, wakeWorkers } from "./db.ts";
+import { inIdOrder, likePattern, pageOfIds } from "./pagination.ts";
+import { toJob } from "./serialize.ts";
+
+/** Prisma needs DbNull (SQL NULL) rather than a JS null for an optional Json column. */
+const jsonOrDbNull = (v: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull =>
+  v === null || v === undefined ? Prisma.DbNull : (v as Prisma.InputJsonValue);
+
+export async function createJob(db: Db, principal: Principal, input: JobCreateInput): Promise<JobOutput> {
+  const now = await dbNow(db);
+  const job = await db.job.create({
+    data: {
+      tenantId: principal.tenantId,
+      name: input.name,
+      method: input.method,
+      url: input.url,
+      headers: input.headers,
+      body: jsonOrDbNull(input.body),
+      cronExpression: input.cron_expression,
+      timezone: input.timezone,
+      retryMax: input.retry_max,
+      timeoutSeconds: input.timeout_seconds,
+      enabled: input.enabled,
+      nextRunAt: input.enabled ? nextRunAfter(input.cron_expression, input.timezone, now) : null,
+      createdBy: principalRef(principal),
+    },
+  });
+  if (job.enabled) await wakeWorkers(db);
+  return toJob(job);
+}
+
+async function findJob(db: Db, tenantId: string, jobId: string): Promise<Job> {
+  const job = await db.job.findFirst({ where: { id: jobId, tenantId } });
+  if (!job) throw notFound("job");
+  return job;
+}
+
+export async function getJob(db: Db, tenantId: string, jobId: string): Promise<JobOutput> {
+  return toJob(await findJob(db, tenantId, jobId));
+}
+
+export async function listJobs(db: Db, tenantId: string, input: JobListInput): Promise<{ jobs: JobOutput[]; next_cursor: string | null }> {
+  const conditions = [Prisma.sql`tenant_id = ${tenantId}::uuid`];
+  if (input.enabled !== undefined) conditions.push(Prisma.sql`enabled = ${input.enabled}`);
+  if (input.q) conditions.push(Prisma.sql`name ilike ${likePattern(input.q)}`);
+  const page = await pageOfIds(db, { table: "jobs", orderColumn: "created_at", conditions, cursor: input.cursor, limit: input.limit });
+  const rows = page.ids.length > 0 ? await db.job.findMany({ where: { id: { in: page.ids }, tenantId } }) : [];
+  const now = new Date();
+  return { jobs: inIdOrder(page.ids, rows).map((j) => toJob(j, now)), next_cursor: page.nextCursor };
+}
+
+/**
+ * JSON merge patch: absent fields are unchanged, `body: null` clears the body, `headers` is replaced as a
+ * whole. The merged job is re-checked with the cross-field rules. `next_run_at` is recomputed only when the
+ * cron expression, timezone or enabled flag actually change, so a rename never moves the schedule.
+ */
+export async function updateJob(db: Db, tenantId: string, jobId: string, patch: JobPatch): Promise<JobOutput> {
+  const current = await findJob(db, tenantId, jobId);
+  const merged = {
+    method: patch.method ?? current.method,
+    body: patch.body === undefined ? current.body : patch.body,
+    cron_expression: patch.cron_expression ?? current.cronExpression,
+    timezone: patch.timezone ?? current.timezone,
+    enabled: patch.enabled ?? current.enabled,
+  };
+  const issues = crossFieldIssues(merged);
+  if (issues.length > 0) throw validationError(issues);
+
+  const scheduleChanged =
+    merged.cron_expression !== current.cronExpression || merged.timezone !== current.timezone || merged.enabled !== current.enabled;
+  const data: Prisma.JobUpdateInput = {
+    name: patch.name,
+    method: patch.method,
+    url: patch.url,
+    headers: patch.headers,
+    body: patch.body === undefined ? undefined : jsonOrDbNull(patch.body),
+    cronExpression: patch.cron_expression,
+    timezone: patch.timezone,
+    retryMax: patch.retry_max,
+    timeoutSeconds: patch.timeout_seconds,
+    enabled: patch.enabled,
+  };
+  if (scheduleChanged) {
+    data.nextRunAt = merged.enabled ? nextRunAfter(merged.cron_expression, merged.timezone, await dbNow(db)) : null;
+  }
+  try {
+    const job = await db.job.update({ where: { id: jobId, tenantId }, data });
+    if (scheduleChanged && job.enabled) await wakeWorkers(db);
+    return toJob(job);
+  } catch (err) {
+    if (isRecordNotFound(err)) throw notFound("job");
+    throw err;
+  }
+}
+
+export async function deleteJob(db: Db, tenantId: string, jobId: string): Promise<void> {
+  const { count } = await db.job.deleteMany({ where: { id: jobId, tenantId } });
+  if (count === 0) throw notFound("job");
+}
+
+/** Pausing clears next_run_at, so a paused job never shows a stale next run. Idempotent. */
+export async function pauseJob(db: Db, tenantId: string, jobId: string): Promise<JobOutput> {
+  try {
+    return toJob(await db.job.update({ where: { id: jobId, tenantId }, data: { enabled: false, nextRunAt: null } }));
+  } catch (err) {
+    if (isRecordNotFound(err)) throw notFound("job");
+    throw err;
+  }
+}
+
+/** Resuming always recomputes next_run_at from now: missed slots are skipped. */
+export async function resumeJob(db: Db, tenantId: string, jobId: string): Promise<JobOutput> {
+  const current = await findJob(db, tenantId, jobId);
+  const nextRunAt = nextRunAfter(current.cronExpression, current.timezone, await dbNow(db));
+  try {
+    const job = await db.job.update({ where: { id: jobId, tenantId }, data: { enabled: true, nextRunAt } });
+    await wakeWorkers(db);
+    return toJob(job);
+  } catch (err) {
+    if (isRecordNotFound(err)) throw notFound("job");
+    throw err;
+  }
+}
+
+/** Queues a manual run (also for paused jobs); a worker turns the trigger into a run. */
+export async function triggerJob(db: Db, principal: Principal, jobId: string): Promise<{ trigger_id: string }> {
+  await findJob(db, principal.tenantId, jobId);
+  let triggerId: string;
+  try {
+    const trigger = await db.manualTrigger.create({ data: { jobId, triggeredBy: principalRef(principal) } });
+    triggerId = trigger.id;
+  } catch (err) {
+    // The job was deleted between the check and the insert (foreign-key violation).
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2003") throw notFound("job");
+    throw err;
+  }
+  await wakeWorkers(db);
+  return { trigger_id: triggerId };
+}
