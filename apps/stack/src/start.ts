@@ -1,0 +1,129 @@
+// `pnpm start`: the database (DATABASE_URL, or an embedded PostgreSQL under data/postgres), then the API and the
+// worker as child processes. Ctrl-C / SIGTERM stops the services first and the database last; if a service dies,
+// everything stops and the exit code is non-zero.
+import { hostname } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+
+import { ConfigError } from "@btick/config";
+import { ensureLocalDatabase, repoRoot, type LocalDatabase } from "@btick/local-db";
+
+import { inheritedEnv, loadStackEnv, type StackEnv } from "./env.ts";
+import { isRunning, startService, stopService, type Service } from "./services.ts";
+
+/** Longer than the worker's default shutdown grace (30 s), so in-flight runs can finish. */
+const STOP_GRACE_MS = 40_000;
+
+const say = (line: string) => process.stdout.write(`[stack] ${line}\n`);
+const redact = (url: string) => url.replace(/(\/\/[^:/@]+:)[^@/]*@/, "$1***@");
+
+function readEnv(): StackEnv {
+  try {
+    return loadStackEnv();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`[stack] ${err.message.split("\n").join("; ")}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+async function waitForApi(url: string, api: Service, timeoutMs = 120_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && isRunning(api)) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+async function main(): Promise<void> {
+  const env = readEnv();
+  let local: LocalDatabase | null = null;
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    local = await ensureLocalDatabase({ log: (m) => say(`postgres: ${m}`) });
+    databaseUrl = local.url;
+    if (!local.started) say(`using the PostgreSQL already running for data/postgres (port ${local.port})`);
+  }
+
+  const base = { ...inheritedEnv(), DATABASE_URL: databaseUrl };
+  const taskLogs = env.WORKER_TASK_LOG_PATH ?? "logs/tasks";
+  const services: Service[] = [
+    startService({ name: "api", appDir: join(repoRoot, "apps", "api"), env: base, color: "\x1b[36m" }),
+    startService({
+      name: "worker",
+      appDir: join(repoRoot, "apps", "worker"),
+      env: {
+        ...base,
+        WORKER_ID: env.WORKER_ID ?? `${hostname()}-worker-${process.pid}`,
+        // The worker runs in apps/worker; keep relative paths relative to where `pnpm start` was run.
+        WORKER_TASK_LOG_PATH: isAbsolute(taskLogs) ? taskLogs : resolve(process.cwd(), taskLogs),
+      },
+      color: "\x1b[35m",
+    }),
+  ];
+
+  let stopping: Promise<never> | undefined;
+  const stopAll = (code: number): Promise<never> =>
+    (stopping ??= (async () => {
+      await Promise.all(services.map((s) => stopService(s, STOP_GRACE_MS)));
+      await local?.stop();
+      process.exit(code);
+    })());
+
+  let firstSignalAt = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (firstSignalAt === 0) {
+      firstSignalAt = Date.now();
+      say(`${signal}: stopping the services (Ctrl-C again to force)`);
+      void stopAll(0);
+    } else if (Date.now() - firstSignalAt > 500) {
+      say("forcing the services to stop");
+      for (const s of services) if (isRunning(s)) s.child.kill("SIGKILL");
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
+
+  for (const s of services) {
+    void s.exited.then((code) => {
+      if (stopping) return;
+      say(`${s.name} exited unexpectedly (code ${code}); stopping everything`);
+      void stopAll(code === 0 ? 1 : code);
+    });
+  }
+
+  const localHost = ["0.0.0.0", "::", "127.0.0.1", "localhost"].includes(env.HOST) ? "localhost" : env.HOST;
+  const origin = `http://${localHost}:${env.PORT}`;
+  const probe = `http://${localHost === "localhost" ? "127.0.0.1" : localHost}:${env.PORT}/healthz`;
+  const api = services[0] as Service;
+  if (env.PORT !== 0 && !(await waitForApi(probe, api))) {
+    if (!stopping) {
+      say(`the API did not answer on ${probe}; stopping`);
+      await stopAll(1);
+    }
+    return;
+  }
+  if (stopping) return;
+  say("BTick is running");
+  say(`  UI       ${origin}/`);
+  say(`  API      ${origin}/api/v1`);
+  say(`  OpenAPI  ${origin}/api/v1/openapi.json`);
+  say(`  tRPC     ${origin}/trpc`);
+  say(`  Database ${redact(databaseUrl)}${local ? " (embedded, data in data/postgres)" : ""}`);
+  say("First user and key: pnpm btick admin create-user --email you@example.com --password 'choose-a-password'");
+  say("                    pnpm btick admin create-api-key --email you@example.com --name cli --scopes jobs:read,jobs:write,jobs:trigger,runs:read");
+  say("Press Ctrl-C to stop.");
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`[stack] failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
