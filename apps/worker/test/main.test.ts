@@ -1,0 +1,123 @@
+// The real entry point as a process: env validation, start-up log, SIGTERM handling.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+import { loadWorkerEnv } from "@btick/config";
+import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { optionsFromEnv } from "../src/options.ts";
+import { createJob, createTenant, startTarget, tempDir, type Target } from "./helpers.ts";
+
+const appDir = fileURLToPath(new URL("..", import.meta.url));
+
+interface Proc {
+  exit: Promise<number | null>;
+  stdout: () => string;
+  stderr: () => string;
+  kill: (signal: NodeJS.Signals) => void;
+  waitFor: (re: RegExp, timeoutMs?: number) => Promise<void>;
+}
+
+function startMain(env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: appDir,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  const listeners: (() => void)[] = [];
+  child.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+    for (const l of listeners) l();
+  });
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  return {
+    exit: new Promise((resolve) => child.on("exit", (code) => resolve(code))),
+    stdout: () => out,
+    stderr: () => err,
+    kill: (signal) => child.kill(signal),
+    waitFor: (re, timeoutMs = 15_000) =>
+      new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`timed out waiting for ${re}; stdout: ${out}; stderr: ${err}`)), timeoutMs);
+        const check = () => {
+          if (re.test(out)) {
+            clearTimeout(t);
+            resolve();
+          }
+        };
+        listeners.push(check);
+        check();
+      }),
+  };
+}
+
+describe("environment", () => {
+  it("parses the original's variables into options", () => {
+    const env = loadWorkerEnv({
+      DATABASE_URL: "postgres://x@localhost/db",
+      WORKER_ID: "w-1",
+      WORKER_CONCURRENCY: "7",
+      WORKER_POLL_INTERVAL_MS: "500",
+      WORKER_STALE_CLAIM_MINUTES: "2",
+      WORKER_MAX_CLAIMS_PER_TICK: "3",
+      WORKER_TASK_LOG_PATH: "/tmp/x",
+      WORKER_HTTP_TIMEOUT_SECONDS: "9",
+    });
+    expect(optionsFromEnv(env)).toMatchObject({
+      workerId: "w-1",
+      concurrency: 7,
+      pollIntervalMs: 500,
+      leaseMs: 120_000,
+      maxClaimsPerTick: 3,
+      taskLogPath: "/tmp/x",
+      httpTimeoutMs: 9000,
+      shutdownGraceMs: 30_000,
+    });
+  });
+
+  it("a bad value stops the process with one line naming the variable", async () => {
+    const p = startMain({ DATABASE_URL: "postgres://nobody@127.0.0.1:1/none", WORKER_CONCURRENCY: "lots" });
+    expect(await p.exit).toBe(1);
+    const lines = p.stderr().trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/WORKER_CONCURRENCY/);
+    expect(p.stdout()).toBe("");
+  });
+
+  it("a missing DATABASE_URL is named too", async () => {
+    const p = startMain({});
+    expect(await p.exit).toBe(1);
+    expect(p.stderr().trim().split("\n")).toHaveLength(1);
+    expect(p.stderr()).toMatch(/DATABASE_URL/);
+  });
+});
+
+describe("process", () => {
+  let tdb: TestDatabase;
+  let target: Target;
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    target = await startTarget();
+  });
+  afterAll(async () => {
+    await target.close();
+    await tdb.drop();
+  });
+
+  it("logs its start as JSON, executes due work, and exits 0 on SIGTERM", async () => {
+    const tenantId = await createTenant(tdb.prisma);
+    const job = await createJob(tdb.prisma, tenantId, { url: target.url });
+    const p = startMain({ DATABASE_URL: tdb.url, WORKER_ID: "proc-worker", WORKER_TASK_LOG_PATH: await tempDir(), LOG_LEVEL: "info" });
+    await p.waitFor(/scheduler-worker proc-worker started/);
+    const started = p.stdout().split("\n").find((l) => l.includes("started")) ?? "";
+    expect(JSON.parse(started)).toMatchObject({ msg: "scheduler-worker proc-worker started", worker_id: "proc-worker" });
+    await target.waitForRequests(1, 10_000);
+    await p.waitFor(/"msg":"run finished"/);
+    p.kill("SIGTERM");
+    expect(await p.exit).toBe(0);
+    const run = await tdb.prisma.jobRun.findFirstOrThrow({ where: { jobId: job.id } });
+    expect(run).toMatchObject({ status: "success", workerId: "proc-worker" });
+  });
+});
