@@ -22,7 +22,7 @@ export const apiKeyCreateInput = z.strictObject({
     .datetime({ offset: true, error: "must be an RFC 3339 timestamp" })
     .nullable()
     .default(null)
-    .refine((v) => v === null || Date.parse(v) > Date.now(), "must be in the future"),
+    .refine((v) => v === null || !(Date.parse(v) <= Date.now()), "must be in the future"),
 });
 export type ApiKeyCreateInput = z.infer<typeof apiKeyCreateInput>;
 
