@@ -101,6 +101,8 @@ export interface Principal {
 
 export interface Harness {
   db: Db;
+  /** Connection string of this file's database. */
+  url: string;
   app: FastifyInstance;
   /** A tenant with a key holding all seven scopes. */
   tenant(scopes?: readonly Scope[]): Promise<Principal>;
@@ -119,6 +121,7 @@ export async function setup(): Promise<Harness> {
   await app.ready();
   return {
     db: tdb.prisma,
+    url: tdb.url,
     app,
     async tenant(scopes = SCOPES) {
       const p = await createTenantWithKey(tdb.prisma, scopes);
@@ -402,4 +405,36 @@ export async function walk(
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
   }
   throw new Error("pagination did not terminate");
+}
+
+/**
+ * LISTENs on `channel` in the test database (pg is resolved through @btick/db, which depends on it).
+ * `count()` is the number of notifications received so far.
+ */
+export async function listen(url: string, channel: string): Promise<{ count(): number; waitFor(n: number, ms?: number): Promise<boolean>; close(): Promise<void> }> {
+  const { createRequire } = await import("node:module");
+  const req = createRequire(import.meta.resolve("@btick/db"));
+  interface PgClient {
+    connect(): Promise<void>;
+    query(sql: string): Promise<unknown>;
+    on(event: "notification", fn: (msg: { channel: string }) => void): void;
+    end(): Promise<void>;
+  }
+  const pg = req("pg") as { Client: new (opts: { connectionString: string }) => PgClient };
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  let received = 0;
+  client.on("notification", (msg) => {
+    if (msg.channel === channel) received++;
+  });
+  await client.query(`listen "${channel}"`);
+  return {
+    count: () => received,
+    async waitFor(n, ms = 2000) {
+      const end = Date.now() + ms;
+      while (received < n && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      return received >= n;
+    },
+    close: () => client.end(),
+  };
 }

@@ -141,12 +141,16 @@ describe("url", () => {
       "/relative/path",
       "example.com/no-scheme",
       "http://",
-      "https:///nohost",
       "",
       "   ",
     ]) {
       await rejects({ url }, "url");
     }
+  });
+  it("rejects an empty authority (https:///path has no host)", async () => {
+    // WHATWG URL parsing would silently turn this into https://path/, a different target than the one stored.
+    await rejects({ url: "https:///nohost" }, "url");
+    await rejects({ url: "http:///" }, "url");
   });
   it("is required and must be a string", async () => {
     await rejects({ url: undefined }, "url");

@@ -12,6 +12,7 @@ import {
   insertRun,
   issueFor,
   json,
+  listen,
   MISSING_ID,
   setup,
   UUID_RE,
@@ -379,6 +380,15 @@ describe("PATCH /jobs/{jobId}", () => {
     expect(got.cron_expression).toBe(job.cron_expression);
   });
 
+  it("validates a patched schedule on its own: never-firing cron, unknown timezone", async () => {
+    const job = await createJob(h.app, p.rawKey);
+    const issues = expectValidation(await patch(job.id, { cron_expression: "0 0 31 2 *" }), ["cron_expression"]);
+    expect(issueFor(issues, "cron_expression").message).toMatch(/never fires/);
+    expectValidation(await patch(job.id, { timezone: "Nowhere/Special" }), ["timezone"]);
+    expectValidation(await patch(job.id, { cron_expression: "* * *" }), ["cron_expression"]);
+    expect((await h.db.job.findUniqueOrThrow({ where: { id: job.id } })).cronExpression).toBe(job.cron_expression);
+  });
+
   it("rejects null for a non-nullable field", async () => {
     const job = await createJob(h.app, p.rawKey);
     expectValidation(await patch(job.id, { name: null }), ["name"]);
@@ -548,6 +558,25 @@ describe("POST /jobs/{jobId}/trigger", () => {
     expectError(await call(h.app, "POST", `/jobs/${MISSING_ID}/trigger`, { key: p.rawKey }), 404);
     expectError(await call(h.app, "POST", "/jobs/1/trigger", { key: p.rawKey }), 400, "invalid jobId");
     expect(await h.db.manualTrigger.count()).toBe(count);
+  });
+});
+
+describe("worker wake-up", () => {
+  it("create (enabled), resume and trigger each send pg_notify('btick_wakeup')", async () => {
+    const l = await listen(h.url, "btick_wakeup");
+    try {
+      const job = await createJob(h.app, p.rawKey);
+      expect(await l.waitFor(1), "after create").toBe(true);
+      const n1 = l.count();
+      await call(h.app, "POST", `/jobs/${job.id}/pause`, { key: p.rawKey });
+      await call(h.app, "POST", `/jobs/${job.id}/resume`, { key: p.rawKey });
+      expect(await l.waitFor(n1 + 1), "after resume").toBe(true);
+      const n2 = l.count();
+      expect((await call(h.app, "POST", `/jobs/${job.id}/trigger`, { key: p.rawKey })).statusCode).toBe(202);
+      expect(await l.waitFor(n2 + 1), "after trigger").toBe(true);
+    } finally {
+      await l.close();
+    }
   });
 });
 
