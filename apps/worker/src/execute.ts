@@ -2,6 +2,7 @@
 import { Agent, interceptors, type Dispatcher } from "undici";
 
 import { captureBody } from "./responseBody.ts";
+import { isRetryable } from "./retry.ts";
 import type { AttemptOutcome, ClaimedRun } from "./types.ts";
 
 export const USER_AGENT = "btick-worker/0.1";
@@ -94,10 +95,16 @@ export async function executeAttempt(
     retryAfter: null,
     aborted,
   });
+  let url: URL;
+  try {
+    url = new URL(run.url);
+  } catch {
+    return { ...failure("network_error", `invalid URL: ${run.url}`), retryable: false };
+  }
   try {
     const res = await dispatcher.request({
-      origin: new URL(run.url).origin,
-      path: pathOf(run.url),
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
       method: run.method as Dispatcher.HttpMethod,
       headers: requestHeaders(run, attempt),
       body: hasBody(run) ? JSON.stringify(run.body) : null,
@@ -129,7 +136,7 @@ export async function executeAttempt(
     return {
       ...base,
       outcome: "http_error",
-      retryable: status >= 500 || status === 429,
+      retryable: isRetryable({ outcome: "http_error", statusCode: status, aborted: false }),
       errorMessage: `received non-2xx status code ${status}`,
     };
   } catch (err) {
@@ -137,9 +144,4 @@ export async function executeAttempt(
     if (timeout.aborted) return failure("timeout", `timed out after ${opts.timeoutMs} ms`);
     return failure("network_error", `request failed: ${errorText(err)}`);
   }
-}
-
-function pathOf(url: string): string {
-  const u = new URL(url);
-  return `${u.pathname}${u.search}`;
 }

@@ -100,7 +100,7 @@ export async function runWithRetries(
           stoppedBy = "fence";
           throw new pRetryAbort("run is no longer owned by this worker");
         }
-        if (!isRetryable(last)) throw new pRetryAbort(last.errorMessage ?? "attempt failed");
+        if (!last.retryable) throw new pRetryAbort(last.errorMessage ?? "attempt failed");
         throw new FailedAttempt(last);
       },
       {

@@ -79,6 +79,12 @@ export function createWorker(args: CreateWorkerArgs): Worker {
   let logDirReady: Promise<void> | null = null;
   let slotFreed: (() => void) | null = null;
 
+  // With work pending and all slots busy, claim again once a quarter of the slots (at most a full claim) are free
+  // rather than one statement per finished run.
+  const minBatch = Math.max(1, Math.min(options.maxClaimsPerTick, Math.ceil(options.concurrency / 4)));
+  const freeSlots = () => options.concurrency - inFlight.size;
+  const canClaimBatch = () => inFlight.size === 0 || freeSlots() >= minBatch;
+
   const ensureDir = () => (logDirReady ??= ensureLogDir(options.taskLogPath));
 
   function launch(run: ClaimedRun): void {
@@ -91,14 +97,14 @@ export function createWorker(args: CreateWorkerArgs): Worker {
       .finally(() => {
         inFlight.delete(run.runId);
         slotFreed?.();
-        if (pendingWork && running) waiter.wake();
+        if (pendingWork && running && canClaimBatch()) waiter.wake();
       });
     inFlight.set(run.runId, { run, controller, done });
   }
 
   /** One claim pass: manual triggers first, then due jobs, never more than the free slots. */
   async function claim(): Promise<{ claimed: number; limit: number }> {
-    const limit = Math.min(options.concurrency - inFlight.size, options.maxClaimsPerTick);
+    const limit = Math.min(freeSlots(), options.maxClaimsPerTick);
     if (limit <= 0) return { claimed: 0, limit: 0 };
     await ensureDir();
     const common = { workerId: options.workerId, leaseMs: options.leaseMs };
@@ -131,7 +137,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
       const { claimed, limit } = await claim();
       for (const [id, f] of inFlight) if (!before.has(id)) summaries.push(f.done);
       if (limit > 0 && claimed < limit) break;
-      if (limit === 0 || inFlight.size >= options.concurrency) await nextSlotFree();
+      while (!canClaimBatch()) await nextSlotFree();
     }
     return Promise.all(summaries);
   }
@@ -145,7 +151,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
         failures = 0;
         if (!running) break;
         pendingWork = limit === 0 || claimed >= limit;
-        if (pendingWork && inFlight.size < options.concurrency) continue;
+        if (pendingWork && canClaimBatch()) continue;
         if (!pendingWork) {
           const ms = await earliestDue(db);
           if (ms !== null) delay = Math.min(options.pollIntervalMs, ms === 0 ? MIN_BUSY_SLEEP_MS : Math.ceil(ms));

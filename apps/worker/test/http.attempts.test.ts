@@ -185,6 +185,27 @@ describe("redirects", () => {
   });
 });
 
+describe("redirects when enabled (WORKER_FOLLOW_REDIRECTS)", () => {
+  it("follows a 3xx to its Location", async () => {
+    target.handler = (req, res) => {
+      if (req.url === "/old") {
+        res.writeHead(301, { location: "/new" });
+        res.end();
+      } else res.end("moved here");
+    };
+    const { run } = await runOne({ url: `${target.url}/old`, method: "GET" }, { followRedirects: true });
+    expect(target.requests.map((r) => r.url)).toEqual(["/old", "/new"]);
+    expect(run).toMatchObject({ status: "success", responseStatusCode: 200, responseBody: "moved here" });
+  });
+});
+
+describe("bad job data written behind the API's back", () => {
+  it("an unparseable URL fails once without retries", async () => {
+    const { run } = await runOne({ url: "not a url", retryMax: 3 });
+    expect(run).toMatchObject({ status: "failed", attemptNumber: 1, errorMessage: "invalid URL: not a url" });
+  });
+});
+
 describe("response capture", () => {
   it("stores at most 64 KiB cut on a character boundary, NUL replaced, with the full byte count", async () => {
     // 65535 ASCII bytes then "é" (2 bytes) straddles the 65536-byte cap; a NUL early on must not break the write.

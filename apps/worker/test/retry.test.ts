@@ -5,7 +5,7 @@ import { backoffMs, isRetryable, runWithRetries } from "../src/retry.ts";
 
 const result = (over: Partial<AttemptResult>): AttemptResult => ({
   outcome: "http_error",
-  retryable: false,
+  retryable: true,
   statusCode: 500,
   headers: {},
   body: "",
@@ -62,6 +62,12 @@ describe("runWithRetries", () => {
     const out = await runWithRetries(3, { beforeAttempt: async () => true, attempt: async () => (n++, result({})) }, fast);
     expect(n).toBe(3);
     expect(out).toMatchObject({ attempts: 3, stoppedBy: null });
+  });
+  it("stops at once on a non-retryable result", async () => {
+    let n = 0;
+    const out = await runWithRetries(3, { beforeAttempt: async () => true, attempt: async () => (n++, result({ retryable: false, statusCode: 404 })) }, fast);
+    expect(n).toBe(1);
+    expect(out).toMatchObject({ attempts: 1, stoppedBy: null });
   });
   it("stops when the fence is lost before an attempt", async () => {
     const out = await runWithRetries(5, { beforeAttempt: async (i) => i < 2, attempt: async () => result({}) }, fast);

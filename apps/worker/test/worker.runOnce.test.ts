@@ -129,6 +129,18 @@ describe("runOnce", () => {
     await worker.stop();
   });
 
+  it("a job whose next slot cannot be computed runs its due slot, then stops being scheduled (logged)", async () => {
+    const job = await createJob(tdb.prisma, tenantId, { url: target.url, timezone: "Mars/Olympus_Mons" });
+    const { logger, lines } = captureLogger();
+    const worker = await makeWorker(tdb.prisma, {}, { logger });
+    expect(await worker.runOnce()).toEqual([{ status: "success", attempts: 1, recorded: true }]);
+    const after = await tdb.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(after.nextRunAt).toBeNull();
+    expect(lines.find((l) => l.job_id === job.id && l.level === 50)?.msg).toMatch(/cannot compute the next run time/);
+    expect(await worker.runOnce()).toEqual([]);
+    await worker.stop();
+  });
+
   it("does not execute jobs that are paused or not yet due", async () => {
     await createJob(tdb.prisma, tenantId, { url: target.url, enabled: false, nextRunAt: new Date(Date.now() - 1000) });
     await createJob(tdb.prisma, tenantId, { url: target.url, nextRunAt: new Date(Date.now() + 60_000) });
