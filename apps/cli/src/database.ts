@@ -4,7 +4,7 @@ import { ConfigError } from "@btick/config";
 import { createPrismaClient, migrate, type Db } from "@btick/db";
 import { ensureLocalDatabase } from "@btick/local-db";
 
-import { loadCliEnv } from "./env.ts";
+import { loadCliEnv, loadDotEnv } from "./env.ts";
 import { CliError, describeError } from "./errors.ts";
 
 export interface OpenDatabase {
@@ -15,6 +15,7 @@ export interface OpenDatabase {
 export async function openDatabase(): Promise<OpenDatabase> {
   let env;
   try {
+    loadDotEnv();
     env = loadCliEnv();
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message);

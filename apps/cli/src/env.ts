@@ -1,6 +1,15 @@
 // The CLI's environment, read through @btick/config's loader (the only code touching process.env).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
 import { loadEnv } from "@btick/config";
+import { repoRoot } from "@btick/local-db";
 import { z } from "zod";
+
+/** Loads `<repo>/.env` when present (as `pnpm start` does); variables already set in the environment win. */
+export function loadDotEnv(file = join(repoRoot, ".env")): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
 
 export const cliEnvSchema = z.object({
   /** PostgreSQL to use; when unset, the embedded database of `pnpm start` (started if needed). */

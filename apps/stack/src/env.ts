@@ -1,7 +1,16 @@
 // What `pnpm start` itself reads, through @btick/config's loader (the only code touching process.env).
 // Everything else in the environment is passed through to the API and the worker, which validate their own.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
 import { loadEnv } from "@btick/config";
+import { repoRoot } from "@btick/local-db";
 import { z } from "zod";
+
+/** Loads `<repo>/.env` when present; variables already set in the environment win. */
+export function loadDotEnv(file = join(repoRoot, ".env")): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
 
 const blankAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v);
 

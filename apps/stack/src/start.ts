@@ -7,7 +7,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { ConfigError } from "@btick/config";
 import { ensureLocalDatabase, repoRoot, type LocalDatabase } from "@btick/local-db";
 
-import { inheritedEnv, loadStackEnv, type StackEnv } from "./env.ts";
+import { inheritedEnv, loadDotEnv, loadStackEnv, type StackEnv } from "./env.ts";
 import { isRunning, startService, stopService, type Service } from "./services.ts";
 
 /** Longer than the worker's default shutdown grace (30 s), so in-flight runs can finish. */
@@ -18,6 +18,7 @@ const redact = (url: string) => url.replace(/(\/\/[^:/@]+:)[^@/]*@/, "$1***@");
 
 function readEnv(): StackEnv {
   try {
+    loadDotEnv();
     return loadStackEnv();
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -112,8 +113,13 @@ async function main(): Promise<void> {
     return;
   }
   if (stopping) return;
+  // The web UI is served at "/" by the API once it exists; only advertise it when it answers.
+  const uiStatus = await fetch(probe.replace(/\/healthz$/, "/"), { signal: AbortSignal.timeout(2000) }).then(
+    (r) => r.status,
+    () => 0,
+  );
   say("BTick is running");
-  say(`  UI       ${origin}/`);
+  if (uiStatus > 0 && uiStatus < 400) say(`  UI       ${origin}/`);
   say(`  API      ${origin}/api/v1`);
   say(`  OpenAPI  ${origin}/api/v1/openapi.json`);
   say(`  tRPC     ${origin}/trpc`);
