@@ -69,7 +69,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
   const inFlight = new Map<string, InFlight>();
   const waiter = new Waiter();
   let running = false;
-  let stopping = false;
+  let stopping: Promise<void> | null = null;
   let loopDone: Promise<void> | null = null;
   /** Set when the last pass left due work behind for lack of slots: a finishing run then wakes the loop. */
   let pendingWork = false;
@@ -179,6 +179,33 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     for (const f of inFlight.values()) f.controller.abort();
   }
 
+  async function shutdown(graceMs: number): Promise<void> {
+    running = false;
+    waiter.wake();
+    await loopDone;
+    await listener?.stop();
+    listener = null;
+    const all = () => Promise.all([...inFlight.values()].map((f) => f.done));
+    if (inFlight.size > 0) {
+      logger.info({ in_flight: inFlight.size, grace_ms: graceMs }, "waiting for in-flight runs");
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        all().then(() => false),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        logger.warn({ in_flight: inFlight.size }, "grace period over; aborting in-flight runs");
+        abortAll();
+      }
+      await all();
+    }
+    if (heartbeatTimer) clearInterval(heartbeatTimer);
+    if (sweepTimer) clearInterval(sweepTimer);
+    heartbeatTimer = sweepTimer = null;
+    if (ownsHttp) await http.close();
+  }
+
   return {
     id: options.workerId,
     options,
@@ -192,9 +219,8 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     wake: () => waiter.wake(),
     async start() {
       if (running) return;
-      running = true;
-      stopping = false;
       await ensureDir();
+      running = true;
       heartbeatTimer = setInterval(() => {
         heartbeat().catch((err: unknown) => logger.error({ err }, "heartbeat failed"));
       }, Math.max(50, Math.floor(options.leaseMs / 3)));
@@ -215,34 +241,9 @@ export function createWorker(args: CreateWorkerArgs): Worker {
       }
       loopDone = loop();
     },
-    async stop(opts = {}) {
-      if (stopping) return;
-      stopping = true;
-      running = false;
-      waiter.wake();
-      await loopDone;
-      await listener?.stop();
-      listener = null;
-      const graceMs = opts.graceMs ?? options.shutdownGraceMs;
-      const all = () => Promise.all([...inFlight.values()].map((f) => f.done));
-      if (inFlight.size > 0) {
-        logger.info({ in_flight: inFlight.size, grace_ms: graceMs }, "waiting for in-flight runs");
-        let timer: NodeJS.Timeout | undefined;
-        const timedOut = await Promise.race([
-          all().then(() => false),
-          new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs))),
-        ]);
-        clearTimeout(timer);
-        if (timedOut) {
-          logger.warn({ in_flight: inFlight.size }, "grace period over; aborting in-flight runs");
-          abortAll();
-        }
-        await all();
-      }
-      if (heartbeatTimer) clearInterval(heartbeatTimer);
-      if (sweepTimer) clearInterval(sweepTimer);
-      heartbeatTimer = sweepTimer = null;
-      if (ownsHttp) await http.close();
+    stop(opts = {}) {
+      stopping ??= shutdown(opts.graceMs ?? options.shutdownGraceMs);
+      return stopping;
     },
   };
 }

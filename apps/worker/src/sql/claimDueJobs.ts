@@ -94,6 +94,6 @@ returning job_runs.id, job_runs.job_id, job_runs.scheduled_for`;
         timeoutSeconds: job.timeout_seconds,
       };
     });
-  });
+  }, { maxWait: 10_000, timeout: 30_000 });
 }
 
