@@ -35,6 +35,7 @@ describe("job create input", () => {
     ["name", { name: "x".repeat(201) }, "must be at most 200 characters"],
     ["method", { method: "TRACE" }, "must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"],
     ["url", { url: "ftp://example.com" }, "must be an absolute http:// or https:// URL with a host"],
+    ["url", { url: "https:///path" }, "must be an absolute http:// or https:// URL with a host"],
     ["url", { url: "/relative" }, "must be an absolute http:// or https:// URL with a host"],
     ["url", { url: `https://example.com/${"a".repeat(2048)}` }, "must be at most 2048 characters"],
     ["headers.Host", { headers: { Host: "x" } }, "cannot be set; it is managed by the HTTP client"],
@@ -93,6 +94,10 @@ describe("job patch input", () => {
   it("keeps absent fields absent and null body as null", () => {
     expect(jobUpdateInput.parse({ jobId, body: null })).toEqual({ jobId, body: null });
     expect(jobUpdateInput.parse({ jobId })).toEqual({ jobId });
+  });
+  it("checks the cron expression of the patch alongside the other fields", () => {
+    const r = jobUpdateInput.safeParse({ jobId, name: "", cron_expression: "0 0 31 2 *", timezone: "Nowhere/Land" });
+    expect(zodFieldIssues(r.error?.issues ?? []).map((i) => i.field).sort()).toEqual(["cron_expression", "name", "timezone"]);
   });
   it("rejects null for non-nullable fields and unknown fields", () => {
     const r = jobUpdateInput.safeParse({ jobId, name: null, created_at: "x" });

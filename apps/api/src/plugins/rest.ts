@@ -28,6 +28,12 @@ export async function restPlugin(app: FastifyInstance, opts: { db: Db }): Promis
       void reply.header("allow", match.allow.join(", "));
       return sendEnvelope(reply, errorEnvelope(405, "method not allowed"));
     }
+    // The adapter drops empty query values ("?limit="), silently applying defaults; wrapping them in an array
+    // gets them through unchanged, so validation sees and rejects them.
+    const query = request.query as Record<string, unknown> | undefined;
+    if (query && typeof query === "object") {
+      for (const [key, value] of Object.entries(query)) if (value === "") query[key] = [""];
+    }
     if (BODY_METHODS.has(request.method)) {
       if (request.body === undefined || (request.body === null && !request.headers["content-type"])) {
         // Action endpoints (pause, resume, trigger, revoke) take no body: treat an empty one as `{}`.

@@ -15,7 +15,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 function isHttpUrl(v: string): boolean {
-  if (!/^https?:\/\//i.test(v)) return false;
+  // The WHATWG parser would read "https:///path" as host "path"; require a non-empty authority.
+  if (!/^https?:\/\/[^/?#\s]/i.test(v)) return false;
   try {
     const u = new URL(v);
     return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
@@ -106,9 +107,10 @@ export function crossFieldIssues(job: { method?: unknown; body?: unknown; cron_e
   }
   const cron = typeof job.cron_expression === "string" ? job.cron_expression.trim() : null;
   const tz = job.timezone === undefined ? "UTC" : typeof job.timezone === "string" ? job.timezone.trim() : null;
-  if (cron && cron.length <= 200 && tz && isValidTimeZone(tz)) {
-    const check = checkSchedule(cron, tz, now);
-    if (!check.ok) issues.push({ field: check.field, message: check.message });
+  if (cron && cron.length <= 200) {
+    // With a bad timezone (reported on its own field) the expression is still checked, in UTC.
+    const check = checkSchedule(cron, tz && isValidTimeZone(tz) ? tz : "UTC", now);
+    if (!check.ok && check.field === "cron_expression") issues.push({ field: check.field, message: check.message });
   }
   return issues;
 }
@@ -135,7 +137,10 @@ export const jobCreateInput = z
   );
 export type JobCreateInput = z.infer<typeof jobCreateInput>;
 
-/** PATCH body: JSON merge patch of the create fields. Absent = unchanged; `body: null` clears the body. */
+/**
+ * PATCH body: JSON merge patch of the create fields. Absent = unchanged; `body: null` clears the body.
+ * Cross-field rules are checked here on what the patch itself holds, and again by the service on the merged job.
+ */
 export const jobPatchFields = z.strictObject({
   name: name.optional(),
   method: method.optional(),
@@ -151,7 +156,14 @@ export const jobPatchFields = z.strictObject({
 export type JobPatch = z.infer<typeof jobPatchFields>;
 
 export const jobIdInput = z.object({ jobId: pathId("jobId") });
-export const jobUpdateInput = jobPatchFields.extend({ jobId: pathId("jobId") });
+export const jobUpdateInput = jobPatchFields
+  .extend({ jobId: pathId("jobId") })
+  .superRefine(
+    (patch, ctx) => {
+      for (const i of crossFieldIssues(patch)) ctx.addIssue({ code: "custom", path: [i.field], message: i.message });
+    },
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+  );
 export type JobUpdateInput = z.infer<typeof jobUpdateInput>;
 
 export const jobListInput = z
