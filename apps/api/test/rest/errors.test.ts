@@ -77,6 +77,16 @@ describe("request body errors", () => {
     expectError(res, 413);
   });
 
+  it("application/json with a charset parameter is accepted", async () => {
+    const res = await call(h.app, "POST", "/jobs", {
+      key: p.rawKey,
+      raw: JSON.stringify(validJob({ name: "charset" })),
+      headers: { "content-type": "application/json; charset=utf-8" },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(json(res).job.name).toBe("charset");
+  });
+
   it("a non-JSON content type answers 400 or 415 with the envelope", async () => {
     const res = await call(h.app, "POST", "/jobs", {
       key: p.rawKey,
