@@ -5,8 +5,8 @@
 //   each one must be a production dependency of this app: the build fails, naming them, when one is not.
 // - prisma/migrations is copied to dist/migrations; main.ts passes that directory to migrate() when it exists.
 // apps/api/build.mjs and apps/worker/build.mjs are the same file: keep them identical.
-import { cp, rm } from "node:fs/promises";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { cp, readdir, rm } from "node:fs/promises";
 import { isBuiltin } from "node:module";
 import { fileURLToPath } from "node:url";
 
@@ -58,10 +58,20 @@ for (const output of Object.values(result.metafile.outputs)) {
 }
 const missing = [...externals].filter((name) => !pkg.dependencies?.[name]).sort();
 if (missing.length > 0) {
+  // Suggest the version range the workspace package that uses it already declares.
+  const declared = new Map();
+  for (const dir of await readdir(`${repoRoot}packages`)) {
+    const manifest = `${repoRoot}packages/${dir}/package.json`;
+    if (!existsSync(manifest)) continue;
+    for (const [name, range] of Object.entries(JSON.parse(readFileSync(manifest, "utf8")).dependencies ?? {})) {
+      if (!declared.has(name)) declared.set(name, range);
+    }
+  }
+  const specs = missing.map((name) => (declared.has(name) ? `"${name}@${declared.get(name)}"` : name));
   console.error(
     `${pkg.name}: dist/main.js imports ${missing.join(", ")}, which ${missing.length === 1 ? "is" : "are"} not in ` +
       `this app's "dependencies" (a production image would not have ${missing.length === 1 ? "it" : "them"}).\n` +
-      `Add with: pnpm add --filter ${pkg.name} ${missing.join(" ")}`,
+      `Add with: pnpm add --filter ${pkg.name} ${specs.join(" ")}`,
   );
   await rm(new URL("dist", import.meta.url), { recursive: true, force: true });
   process.exit(1);
