@@ -63,8 +63,8 @@ async function main(): Promise<void> {
       env: {
         ...base,
         WORKER_ID: env.WORKER_ID ?? `${hostname()}-worker-${process.pid}`,
-        // The worker runs in apps/worker; keep relative paths relative to where `pnpm start` was run.
-        WORKER_TASK_LOG_PATH: isAbsolute(taskLogs) ? taskLogs : resolve(process.cwd(), taskLogs),
+        // The worker runs in apps/worker; relative paths stay relative to the repository root.
+        WORKER_TASK_LOG_PATH: isAbsolute(taskLogs) ? taskLogs : resolve(repoRoot, taskLogs),
       },
       color: "\x1b[35m",
     }),
