@@ -122,6 +122,7 @@ export function envelopeFromTRPCError(error: TRPCError): ErrorEnvelope {
   if (error.code === "BAD_REQUEST" && cause instanceof ValidationFailure) {
     return errorEnvelope(400, "Validation failed", cause.issues);
   }
+  if (error.code === "BAD_REQUEST" && cause instanceof SyntaxError) return errorEnvelope(400, "invalid JSON body");
   switch (error.code) {
     case "PARSE_ERROR":
       return errorEnvelope(400, "invalid JSON body");
