@@ -62,6 +62,9 @@ describe("unmatched routes and fastify-level errors", () => {
     expect(post.statusCode).toBe(405);
     expect(post.headers.allow).toContain("GET");
     expect(post.json().error.error_code).toBe("NOT_ALLOWED");
+    const options = await app.inject({ method: "OPTIONS", url: "/api/v1/jobs" });
+    expect(options.statusCode).toBe(405);
+    expect(options.headers.allow).toBe("POST, GET");
   });
 
   it("answers malformed JSON on /trpc in tRPC's own format, with the envelope in data and no stack", async () => {

@@ -3,7 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 
-import { errorEnvelope, INTERNAL_ERROR_MESSAGE, type ErrorEnvelope } from "@btick/contract";
+import { errorEnvelope, INTERNAL_ERROR_MESSAGE, matchRestRoute, REST_BASE_PATH, type ErrorEnvelope } from "@btick/contract";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -33,7 +33,11 @@ async function errors(app: FastifyInstance): Promise<void> {
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0] ?? "/";
-    const allowed = METHODS.filter((m) => m !== request.method && app.hasRoute({ url: path, method: m }));
+    const rest = path.startsWith(`${REST_BASE_PATH}/`) ? matchRestRoute(request.method, path.slice(REST_BASE_PATH.length)) : null;
+    const allowed =
+      rest?.kind === "method-not-allowed"
+        ? rest.allow
+        : METHODS.filter((m) => m !== request.method && app.hasRoute({ url: path, method: m }));
     if (allowed.length > 0) {
       void reply.header("allow", allowed.join(", "));
       return sendEnvelope(reply, errorEnvelope(405, "method not allowed"));

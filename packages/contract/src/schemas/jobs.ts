@@ -35,7 +35,8 @@ const method = z
   .string({ error: typeError("a string") })
   .trim()
   .toUpperCase()
-  .pipe(z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(", ")}` }));
+  .pipe(z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(", ")}` }))
+  .meta({ description: `One of ${HTTP_METHODS.join(", ")} (case-insensitive).`, examples: ["POST"] });
 
 const url = z
   .string({ error: typeError("a string") })
