@@ -1,6 +1,7 @@
 // Several workers on the same database never execute a slot twice.
 import { createPrismaClient, type Db } from "@btick/db";
 import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createJob, createTenant, makeWorker, sleep, startTarget, type Target } from "./helpers.ts";
@@ -42,6 +43,32 @@ describe("racing workers", () => {
     await Promise.all(workers.map((w) => w.stop()));
     await tdb.prisma.job.deleteMany();
     target.requests.length = 0;
+  });
+
+  it("skips a job row another transaction holds (skip locked) instead of waiting or double-claiming it", async () => {
+    target.handler = (_req, res) => void res.end("ok");
+    const locked = await createJob(tdb.prisma, tenantId, { url: `${target.url}/locked` });
+    await createJob(tdb.prisma, tenantId, { url: `${target.url}/free` });
+    const holder = new pg.Client({ connectionString: tdb.url });
+    await holder.connect();
+    try {
+      await holder.query("begin");
+      await holder.query("select id from jobs where id = $1 for update", [locked.id]);
+      const worker = await makeWorker(clients[0] as Db);
+      const t0 = Date.now();
+      expect(await worker.runOnce()).toHaveLength(1);
+      expect(Date.now() - t0).toBeLessThan(2000);
+      expect(target.requests.map((r) => r.url)).toEqual(["/free"]);
+      await holder.query("rollback");
+      // Once released, the skipped job is claimed normally.
+      expect(await worker.runOnce()).toHaveLength(1);
+      expect(target.requests.map((r) => r.url)).toEqual(["/free", "/locked"]);
+      await worker.stop();
+    } finally {
+      await holder.end();
+      await tdb.prisma.job.deleteMany();
+      target.requests.length = 0;
+    }
   });
 
   it("in continuous mode on a per-second schedule, each (job, slot) is executed exactly once", async () => {
