@@ -120,4 +120,44 @@ describe("process", () => {
     const run = await tdb.prisma.jobRun.findFirstOrThrow({ where: { jobId: job.id } });
     expect(run).toMatchObject({ status: "success", workerId: "proc-worker" });
   });
+
+  it("on SIGTERM waits WORKER_SHUTDOWN_GRACE_SECONDS, then records in-flight runs as failed and exits 0", async () => {
+    target.requests.length = 0;
+    target.handler = async (_req, res) => {
+      await new Promise((r) => setTimeout(r, 20_000));
+      if (!res.destroyed) res.end("too late");
+    };
+    const tenantId = await createTenant(tdb.prisma);
+    const job = await createJob(tdb.prisma, tenantId, { url: target.url, timeoutSeconds: 60 });
+    const p = startMain({ DATABASE_URL: tdb.url, WORKER_ID: "proc-grace", WORKER_SHUTDOWN_GRACE_SECONDS: "1", WORKER_TASK_LOG_PATH: await tempDir() });
+    await p.waitFor(/scheduler-worker proc-grace started/);
+    await target.waitForRequests(1, 10_000);
+    const t0 = Date.now();
+    p.kill("SIGTERM");
+    expect(await p.exit).toBe(0);
+    const elapsed = Date.now() - t0;
+    expect(elapsed).toBeGreaterThanOrEqual(900);
+    expect(elapsed).toBeLessThan(5000);
+    const run = await tdb.prisma.jobRun.findFirstOrThrow({ where: { jobId: job.id } });
+    expect(run).toMatchObject({ status: "failed", errorMessage: "worker shutting down", workerId: "proc-grace" });
+  });
+
+  it("a second signal exits at once", async () => {
+    target.requests.length = 0;
+    target.handler = async (_req, res) => {
+      await new Promise((r) => setTimeout(r, 20_000));
+      if (!res.destroyed) res.end("too late");
+    };
+    const tenantId = await createTenant(tdb.prisma);
+    await createJob(tdb.prisma, tenantId, { url: target.url, timeoutSeconds: 60 });
+    const p = startMain({ DATABASE_URL: tdb.url, WORKER_ID: "proc-twice", WORKER_SHUTDOWN_GRACE_SECONDS: "60", WORKER_TASK_LOG_PATH: await tempDir() });
+    await p.waitFor(/scheduler-worker proc-twice started/);
+    await target.waitForRequests(1, 10_000);
+    p.kill("SIGTERM");
+    await p.waitFor(/shutting down/);
+    const t0 = Date.now();
+    p.kill("SIGINT");
+    expect(await p.exit).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
 });
