@@ -35,7 +35,10 @@ export interface Worker {
   readonly options: WorkerOptions;
   /** Runs currently executing. */
   readonly inFlight: number;
-  /** Claims what is due now (filling free slots as they free up), executes it and waits for every run to finish. */
+  /**
+   * Claims what is due now (filling free slots as they free up), executes it and waits for every run to finish.
+   * A deterministic pass for tests and scripts: no heartbeat, sweeper or LISTEN (those belong to start()).
+   */
   runOnce(): Promise<RunSummary[]>;
   /** Continuous mode: polls at once, then sleeps until the next due time, a wake-up or a free slot. */
   start(): Promise<void>;
