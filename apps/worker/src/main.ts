@@ -1,7 +1,5 @@
 // scheduler-worker entry point: validate env, migrate, connect, run the loop; SIGTERM/SIGINT once = graceful
 // (stop claiming, wait up to WORKER_SHUTDOWN_GRACE_SECONDS, then abort), twice = exit now.
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 
 import { ConfigError, loadWorkerEnv, type WorkerEnv } from "@btick/config";
 import { createPrismaClient, migrate } from "@btick/db";
@@ -22,18 +20,12 @@ function readEnv(): WorkerEnv {
   }
 }
 
-/** The bundled build (dist/main.js) ships the migrations next to itself; from source, @btick/db finds prisma/migrations. */
-function bundledMigrationsDir(): string | undefined {
-  const dir = fileURLToPath(new URL("./migrations", import.meta.url));
-  return existsSync(dir) ? dir : undefined;
-}
-
 async function main(): Promise<void> {
   const env = readEnv();
   const options = optionsFromEnv(env);
   const logger = pino({ level: env.LOG_LEVEL, base: { service: "scheduler-worker", pid: process.pid } });
 
-  await migrate(env.DATABASE_URL, { migrationsDir: bundledMigrationsDir(), log: (msg) => logger.info(msg) });
+  await migrate(env.DATABASE_URL, { log: (msg) => logger.info(msg) });
   const db = createPrismaClient({
     connectionString: env.DATABASE_URL,
     // Claims, heartbeats and one final write per in-flight run share this pool.

@@ -1,12 +1,19 @@
 import { createHash, randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import pg from "pg";
 
-/** prisma/migrations, resolved from this file so it works from any working directory. */
-export const defaultMigrationsDir = fileURLToPath(new URL("../../../prisma/migrations", import.meta.url));
+/**
+ * Where the SQL migrations are, independent of the working directory: next to the code in a bundled build
+ * (the app bundler copies them to dist/migrations beside dist/main.js), else prisma/migrations in the repository.
+ */
+export const defaultMigrationsDir = [
+  fileURLToPath(new URL("./migrations", import.meta.url)),
+  fileURLToPath(new URL("../../../prisma/migrations", import.meta.url)),
+].find((dir) => existsSync(dir)) ?? fileURLToPath(new URL("../../../prisma/migrations", import.meta.url));
 
 // Any fixed 64-bit number works; it only has to be the same in every process that migrates.
 const MIGRATION_LOCK_KEY = 7_314_202_612_030_001n;

@@ -1,10 +1,11 @@
-// Production build: bundles src/main.ts into dist/main.js (Node 20, ESM, with a source map).
+#!/usr/bin/env node
+// Production build of an app (run from the app's folder as its `build` script: `btick-bundle`):
+// bundles src/main.ts into dist/main.js (Node 20, ESM, with a source map).
 // - @btick/* workspace packages are TypeScript sources: they are compiled into the bundle, the generated Prisma
 //   client included.
 // - Third-party packages stay `import`s resolved from node_modules at run time (`pnpm deploy --prod` ships them), so
 //   each one must be a production dependency of this app: the build fails, naming them, when one is not.
 // - prisma/migrations is copied to dist/migrations; main.ts passes that directory to migrate() when it exists.
-// apps/api/build.mjs and apps/worker/build.mjs are the same file: keep them identical.
 import { existsSync, readFileSync } from "node:fs";
 import { cp, readdir, rm } from "node:fs/promises";
 import { isBuiltin } from "node:module";
@@ -12,9 +13,9 @@ import { fileURLToPath } from "node:url";
 
 import { build } from "esbuild";
 
-const appDir = fileURLToPath(new URL(".", import.meta.url));
+const appDir = `${process.cwd()}/`;
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-const pkg = JSON.parse(readFileSync(new URL("package.json", import.meta.url), "utf8"));
+const pkg = JSON.parse(readFileSync(`${appDir}package.json`, "utf8"));
 
 /** `@scope/name/sub/path` → `@scope/name`, `name/sub` → `name`. */
 const packageName = (specifier) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
@@ -30,7 +31,7 @@ const bundleWorkspaceOnly = {
   },
 };
 
-await rm(new URL("dist", import.meta.url), { recursive: true, force: true });
+await rm(`${appDir}dist`, { recursive: true, force: true });
 
 const result = await build({
   absWorkingDir: appDir,
@@ -73,7 +74,7 @@ if (missing.length > 0) {
       `this app's "dependencies" (a production image would not have ${missing.length === 1 ? "it" : "them"}).\n` +
       `Add with: pnpm add --filter ${pkg.name} ${specs.join(" ")}`,
   );
-  await rm(new URL("dist", import.meta.url), { recursive: true, force: true });
+  await rm(`${appDir}dist`, { recursive: true, force: true });
   process.exit(1);
 }
 
