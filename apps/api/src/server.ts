@@ -8,6 +8,7 @@ import type { Db } from "@btick/db";
 
 import { BODY_LIMIT_BYTES, errorsPlugin } from "./plugins/errors.ts";
 import { healthPlugin } from "./plugins/health.ts";
+import { jsonBodyPlugin } from "./plugins/jsonBody.ts";
 import { openapiPlugin } from "./plugins/openapi.ts";
 import { restPlugin } from "./plugins/rest.ts";
 import { trpcPlugin } from "./plugins/trpc.ts";
@@ -38,6 +39,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   await app.register(errorsPlugin);
+  await app.register(jsonBodyPlugin);
   await app.register(formbody);
   await app.register(healthPlugin, { db: deps.db });
   await app.register(openapiPlugin);

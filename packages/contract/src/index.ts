@@ -16,6 +16,7 @@ export {
   type ErrorEnvelope,
   type FieldIssue,
 } from "./errors.ts";
+export { jsonValueProblem, MAX_JSON_DEPTH } from "./schemas/json.ts";
 export { matchRestRoute, successStatusFor, restRoutes, type RestMatch, type RestRoute } from "./rest.ts";
 
 /** Server-side caller (e.g. for the UI): `createCaller(await createContext({ db, principal }))`. */

@@ -5,7 +5,8 @@ import type { OpenApiMeta } from "trpc-to-openapi";
 import type { Scope } from "@btick/auth";
 
 import type { Context, Principal } from "./context.ts";
-import { envelopeFromTRPCError, type ErrorEnvelope } from "./errors.ts";
+import { envelopeFromTRPCError, validationError, type ErrorEnvelope } from "./errors.ts";
+import { jsonValueProblem } from "./schemas/json.ts";
 
 /** Our procedure metadata: trpc-to-openapi's plus the REST success status when it is not 200. */
 export type Meta = OpenApiMeta<{ successStatus?: 201 | 202 }>;
@@ -32,10 +33,16 @@ const t = initTRPC
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure;
+
+/** Every procedure refuses inputs that are too deeply nested or hold strings the database cannot store. */
+export const publicProcedure = t.procedure.use(async ({ getRawInput, next }) => {
+  const problem = jsonValueProblem(await getRawInput());
+  if (problem) throw validationError([{ field: problem.path, message: problem.message }]);
+  return next();
+});
 
 /** Requires an authenticated principal (API key or UI user), whatever its scopes. */
-export const authedProcedure = t.procedure.use(({ ctx, next }) => {
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.principal) throw new TRPCError({ code: "UNAUTHORIZED", message: ctx.authFailure ?? "missing bearer token" });
   return next({ ctx: { ...ctx, principal: ctx.principal satisfies Principal } });
 });

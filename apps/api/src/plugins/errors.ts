@@ -12,8 +12,10 @@ const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
 export function envelopeForFastifyError(err: FastifyError): ErrorEnvelope {
   const status = typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+  if (err.code === "BTICK_INVALID_JSON_BODY") return errorEnvelope(400, err.message);
   if (INVALID_JSON_CODES.has(err.code) || (status === 400 && err instanceof SyntaxError)) return errorEnvelope(400, "invalid JSON body");
   if (status === 413) return errorEnvelope(413, "request body too large (limit 1 MiB)");
+  if (status === 431) return errorEnvelope(431, "request headers too large");
   if (status === 415) return errorEnvelope(415, "unsupported content type; send application/json");
   if (status >= 500) return errorEnvelope(status, INTERNAL_ERROR_MESSAGE);
   return errorEnvelope(status, err.message);

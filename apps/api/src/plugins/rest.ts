@@ -8,6 +8,7 @@ import { appRouter, createContext, errorEnvelope, matchRestRoute, REST_BASE_PATH
 import type { Db } from "@btick/db";
 
 import { sendEnvelope } from "./errors.ts";
+import { jsonParser } from "./jsonBody.ts";
 
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 
@@ -20,6 +21,13 @@ function isPlainObject(v: unknown): boolean {
 }
 
 export async function restPlugin(app: FastifyInstance, opts: { db: Db }): Promise<void> {
+  // Like the original, the REST API reads every body as JSON whatever its Content-Type (curl -d sends a form
+  // type; application/merge-patch+json is the PATCH media type).
+  for (const type of ["application/x-www-form-urlencoded", "text/plain"]) {
+    if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
+  }
+  app.addContentTypeParser("*", { parseAs: "string" }, jsonParser);
+
   app.addHook("preHandler", async (request, reply) => {
     const path = (request.url.split("?")[0] ?? "").slice(REST_BASE_PATH.length) || "/";
     const match = matchRestRoute(request.method, path);
@@ -39,8 +47,11 @@ export async function restPlugin(app: FastifyInstance, opts: { db: Db }): Promis
         // Action endpoints (pause, resume, trigger, revoke) take no body: treat an empty one as `{}`.
         request.headers["content-type"] = "application/json";
         request.body = {};
-      } else if (request.headers["content-type"]?.startsWith("application/json") && !isPlainObject(request.body)) {
+      } else if (!isPlainObject(request.body)) {
         return sendEnvelope(reply, errorEnvelope(400, "invalid JSON body: expected an object"));
+      } else {
+        // Parsed as JSON above whatever was declared; the adapter only takes bodies labelled as JSON.
+        request.headers["content-type"] = "application/json";
       }
     }
   });

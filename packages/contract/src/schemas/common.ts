@@ -2,6 +2,8 @@
 // `validation` array of the error envelope as `{field, message}`.
 import { z } from "zod";
 
+import { jsonValueProblem, MAX_JSON_DEPTH } from "./json.ts";
+
 /**
  * Shields a number/boolean schema from trpc-to-openapi's query coercion. The adapter flips `coerce` on every
  * number/boolean field of an input object, for JSON bodies too (so `"enabled": "false"` would become `true`),
@@ -101,8 +103,15 @@ export const queryBoolean = z
     },
   });
 
-/** Any JSON value (job bodies). */
-export const jsonValue = z.json({ error: "must be JSON" }).meta({ id: "JsonValue", description: "Any JSON value." });
+/** Any JSON value (job bodies), within the limits of `jsonValueProblem` (checked before anything recursive runs). */
+export const jsonValue = z
+  .unknown()
+  .superRefine((v, ctx) => {
+    const problem = jsonValueProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: problem.message });
+  })
+  .pipe(z.json({ error: "must be JSON" }))
+  .meta({ id: "JsonValue", description: `Any JSON value, nested at most ${MAX_JSON_DEPTH} levels.` });
 
 export const nextCursorOutput = z.string().nullable().meta({ description: "Pass as `cursor` to get the next page; null on the last page." });
 
