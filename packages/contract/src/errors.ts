@@ -110,6 +110,21 @@ function isZodError(e: unknown): e is z.ZodError {
   return e instanceof z.ZodError || (e instanceof Error && e.name === "ZodError" && Array.isArray((e as z.ZodError).issues));
 }
 
+export const DATABASE_UNAVAILABLE_MESSAGE = "service unavailable: the database cannot be reached; retry later";
+
+// Prisma's codes for "cannot reach / lost the server", and the driver adapter's kinds for the same.
+const UNREACHABLE_PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
+const UNREACHABLE_ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
+
+/** True when `err` says the database could not be reached (a transient outage, answered 503), not a bug. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
+  if (typeof e.code === "string" && UNREACHABLE_PRISMA_CODES.has(e.code)) return true;
+  const kind = e.meta?.driverAdapterError?.cause?.kind;
+  return typeof kind === "string" && UNREACHABLE_ADAPTER_KINDS.has(kind);
+}
+
 /** Maps any error raised while serving a procedure to the envelope. Internal errors never leak their text. */
 export function envelopeFromTRPCError(error: TRPCError): ErrorEnvelope {
   const status = getHTTPStatusCodeFromError(error);
@@ -137,6 +152,7 @@ export function envelopeFromTRPCError(error: TRPCError): ErrorEnvelope {
     default:
       break;
   }
+  if (error.code === "INTERNAL_SERVER_ERROR" && isDatabaseUnavailable(cause)) return errorEnvelope(503, DATABASE_UNAVAILABLE_MESSAGE);
   if (status >= 500) return errorEnvelope(status, INTERNAL_ERROR_MESSAGE);
   return errorEnvelope(status, error.message);
 }

@@ -71,9 +71,9 @@ describe("database unreachable", () => {
     expect(json(res)).toEqual({ status: "ok" });
   });
 
-  it("an authenticated request answers a generic 500 without leaking the database error", async () => {
+  it("an authenticated request answers 503 SERVICE_UNAVAILABLE without leaking the database error", async () => {
     const res = await call(dead.app, "GET", "/jobs", { key: "skd_0123456789ab_abcdefghijklmnopqrstuvwxyzABCDEF" });
-    expectError(res, 500, "internal server error");
+    expectError(res, 503, "service unavailable: the database cannot be reached; retry later");
     expect(res.body).not.toMatch(/ECONNREFUSED|prisma|127\.0\.0\.1|nowhere/i);
   }, 30_000);
 });
