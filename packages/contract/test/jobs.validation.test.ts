@@ -14,6 +14,12 @@ function fieldsOf(input: unknown) {
 }
 
 describe("job create input", () => {
+  it("reports one message per bad timezone and stores zone names in their usual spelling", () => {
+    expect(issues({ ...validJob, timezone: "" })).toEqual([{ field: "timezone", message: "must not be empty" }]);
+    expect(jobCreateInput.parse({ ...validJob, timezone: " europe/berlin " }).timezone).toBe("Europe/Berlin");
+    expect(jobCreateInput.parse({ ...validJob, timezone: "utc" }).timezone).toBe("UTC");
+  });
+
   it("applies the defaults and normalises values", () => {
     const job = jobCreateInput.parse({ ...validJob, name: "  ping  ", method: " post ", url: " https://example.com/hook " });
     expect(job).toEqual({
@@ -52,6 +58,10 @@ describe("job create input", () => {
     ["cron_expression", { cron_expression: "* * *" }, undefined],
     ["timezone", { timezone: "Mars/Olympus" }, "must be an IANA time zone such as UTC or Europe/Berlin"],
     ["timezone", { timezone: "x".repeat(65) }, "must be at most 64 characters"],
+    ["timezone", { timezone: "  " }, "must not be empty"],
+    ["headers.X-BTick-Job-Id", { headers: { "X-BTick-Job-Id": "spoof" } }, "cannot be set; BTick sets it on every request"],
+    ["headers.idempotency-key", { headers: { "idempotency-key": "mine" } }, "cannot be set; BTick sets it on every request"],
+    ["headers.Webhook-Signature", { headers: { "Webhook-Signature": "v1,x" } }, "cannot be set; BTick sets it on every request"],
     ["retry_max", { retry_max: 11 }, "must be between 0 and 10"],
     ["retry_max", { retry_max: 1.5 }, "must be an integer"],
     ["retry_max", { retry_max: "3" }, "must be an integer"],

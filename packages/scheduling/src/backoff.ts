@@ -15,7 +15,9 @@ export function retryDelayMs(retry: number, opts: { baseMs: number; capMs: numbe
 export function parseRetryAfter(value: string | null | undefined, now: Date = new Date()): number | undefined {
   if (!value) return undefined;
   const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  if (/^\d{1,10}$/.test(v)) return Number(v) * 1000;
+  // Only an HTTP-date (RFC 9110: "Sun, 06 Nov 1994 08:49:37 GMT"); Date.parse alone would read "-5" as a year.
+  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(v)) return undefined;
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now.getTime());

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import { checkSchedule, nextRuns, normalizeCron } from "../src/cron.ts";
 import { parseRetryAfter, retryDelayMs } from "../src/backoff.ts";
+import { normalizeTimeZone } from "../src/timezone.ts";
 
 const at = (iso: string) => new Date(iso);
 
@@ -83,6 +84,23 @@ describe("backoff", () => {
     expect(parseRetryAfter("Thu, 01 Jan 2026 00:00:03 GMT", now)).toBe(3000);
     expect(parseRetryAfter("Wed, 31 Dec 2025 00:00:00 GMT", now)).toBe(0);
     expect(parseRetryAfter("soon", now)).toBeUndefined();
+    // Negative or odd values fall back to the normal backoff instead of "retry now".
+    expect(parseRetryAfter("-5", now)).toBeUndefined();
+    expect(parseRetryAfter("1.5", now)).toBeUndefined();
+    expect(parseRetryAfter("2026", now)).toBe(2026 * 1000);
     expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});
+
+describe("normalizeTimeZone", () => {
+  it.each([
+    ["utc", "UTC"],
+    ["Europe/berlin", "Europe/Berlin"],
+    ["america/new_york", "America/New_York"],
+    ["Asia/Kolkata", "Asia/Kolkata"],
+    ["US/Eastern", "US/Eastern"],
+    ["Mars/Base", "Mars/Base"],
+  ])("%s → %s", (input, expected) => {
+    expect(normalizeTimeZone(input)).toBe(expected);
   });
 });

@@ -1,7 +1,7 @@
 // Job input/output schemas. Field names are the wire names (snake_case).
 import { z } from "zod";
 
-import { checkSchedule, isValidTimeZone } from "@btick/scheduling";
+import { checkSchedule, isValidTimeZone, normalizeTimeZone } from "@btick/scheduling";
 
 import { jsonValue, noCoerce, nextCursorOutput, pageCursor, pageLimit, pathId, queryBoolean, timestamp, typeError } from "./common.ts";
 
@@ -13,6 +13,12 @@ export const FORBIDDEN_HEADERS = ["host", "content-length", "transfer-encoding",
 export const MAX_HEADERS = 50;
 export const MAX_BODY_BYTES = 64 * 1024;
 const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Headers the worker adds to identify the job, run and slot (and sign the request); a job cannot override them. */
+export function isReservedHeader(name: string): boolean {
+  const n = name.toLowerCase();
+  return n.startsWith("x-btick-") || n.startsWith("webhook-") || n === "idempotency-key";
+}
 
 function isHttpUrl(v: string): boolean {
   // The WHATWG parser would read "https:///path" as host "path"; require a non-empty authority.
@@ -55,6 +61,8 @@ const headers = z
         ctx.addIssue({ code: "custom", path: [k], message: "is not a valid header name" });
       } else if ((FORBIDDEN_HEADERS as readonly string[]).includes(k.toLowerCase())) {
         ctx.addIssue({ code: "custom", path: [k], message: "cannot be set; it is managed by the HTTP client" });
+      } else if (isReservedHeader(k)) {
+        ctx.addIssue({ code: "custom", path: [k], message: "cannot be set; BTick sets it on every request" });
       }
       if (v.length > 8192) ctx.addIssue({ code: "custom", path: [k], message: "must be at most 8192 characters" });
       else if (/[\r\n]/.test(v)) ctx.addIssue({ code: "custom", path: [k], message: "must not contain CR or LF" });
@@ -78,9 +86,10 @@ const cronExpression = z
 const timezone = z
   .string({ error: typeError("a string") })
   .trim()
-  .min(1, "must not be empty")
-  .max(64, "must be at most 64 characters")
-  .refine(isValidTimeZone, "must be an IANA time zone such as UTC or Europe/Berlin");
+  .min(1, { message: "must not be empty", abort: true })
+  .max(64, { message: "must be at most 64 characters", abort: true })
+  .refine(isValidTimeZone, "must be an IANA time zone such as UTC or Europe/Berlin")
+  .transform(normalizeTimeZone);
 
 const intRange = (min: number, max: number) =>
   noCoerce(
