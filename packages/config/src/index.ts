@@ -12,6 +12,7 @@ const int = (def: number, min: number, max: number) =>
 const str = (def: string) => z.preprocess(blankAsUnset, z.string().default(def));
 const bool = (def: boolean) =>
   z.preprocess(blankAsUnset, z.enum(["true", "false", "1", "0"]).default(def ? "true" : "false")).transform((v) => v === "true" || v === "1");
+const nodeEnv = z.preprocess(blankAsUnset, z.enum(["development", "production", "test"]).default("development"));
 const logLevel = z.preprocess(
   blankAsUnset,
   z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -26,7 +27,7 @@ const databaseUrl = z.preprocess(
 export const DEV_SESSION_SECRET = "btick-dev-session-secret-change-me";
 
 export const apiEnvSchema = z.object({
-  NODE_ENV: str("development"),
+  NODE_ENV: nodeEnv,
   DATABASE_URL: databaseUrl,
   HOST: str("0.0.0.0"),
   PORT: int(8080, 0, 65535),
@@ -37,7 +38,7 @@ export const apiEnvSchema = z.object({
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 
 export const workerEnvSchema = z.object({
-  NODE_ENV: str("development"),
+  NODE_ENV: nodeEnv,
   DATABASE_URL: databaseUrl,
   LOG_LEVEL: logLevel,
   /** Written to each run as its lease owner; must be unique per running worker. */

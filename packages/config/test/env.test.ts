@@ -43,3 +43,10 @@ describe("loadApiEnv", () => {
     expect(loadApiEnv({ ...db, NODE_ENV: "production", UI_SESSION_SECRET: "x".repeat(40) }).PORT).toBe(8080);
   });
 });
+
+describe("NODE_ENV", () => {
+  it("accepts only development, production or test", () => {
+    expect(loadWorkerEnv({ ...db, NODE_ENV: "test" }).NODE_ENV).toBe("test");
+    expect(() => loadWorkerEnv({ ...db, NODE_ENV: "prod" })).toThrow(/invalid environment variable NODE_ENV/);
+  });
+});
