@@ -8,7 +8,12 @@ async function main(): Promise<void> {
   const env = loadApiEnv();
   await migrate(env.DATABASE_URL);
   const db = createPrismaClient({ connectionString: env.DATABASE_URL, applicationName: "scheduler-api" });
-  const app = await buildServer({ db, logger: { level: env.LOG_LEVEL } });
+  const app = await buildServer({
+    db,
+    logger: { level: env.LOG_LEVEL },
+    trustProxy: env.TRUST_PROXY,
+    ui: { sessionSecret: env.UI_SESSION_SECRET, sessionTtlHours: env.UI_SESSION_TTL_HOURS },
+  });
   app.addHook("onClose", async () => {
     await db.$disconnect();
   });
