@@ -59,8 +59,9 @@ export interface CreatedUser {
 export async function createUser(db: Db, input: { email: string; password: string }): Promise<CreatedUser> {
   const email = normalizeEmail(input.email);
   const password = checkPassword(input.password);
-  if (await db.user.findUnique({ where: { email }, select: { id: true } })) throw new DuplicateEmailError(email);
+  // Hash first, so a duplicate email takes as long as a new one (registration does not reveal existing emails).
   const passwordHash = await hashPassword(password);
+  if (await db.user.findUnique({ where: { email }, select: { id: true } })) throw new DuplicateEmailError(email);
   try {
     return await db.$transaction(async (tx) => {
       const tenant = await tx.tenant.create({ data: {} });
