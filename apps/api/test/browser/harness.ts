@@ -32,7 +32,10 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** A local HTTP endpoint: answers JSON `{"ok": true, "seen": n}` and records what it received. */
+/**
+ * A local HTTP endpoint: answers JSON `{"ok": true, "seen": n, "path": …}` (echoing an `X-Echo` request header as a
+ * response header and as `echo` in the body) and records what it received.
+ */
 export async function startTarget(): Promise<Target> {
   const requests: TargetRequest[] = [];
   const server: Server = createServer((req, res) => {
@@ -40,8 +43,9 @@ export async function startTarget(): Promise<Target> {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
-      res.writeHead(200, { "content-type": "application/json", "x-target": "btick-test" });
-      res.end(JSON.stringify({ ok: true, seen: requests.length, path: req.url }));
+      const echo = req.headers["x-echo"];
+      res.writeHead(200, { "content-type": "application/json", "x-target": "btick-test", ...(typeof echo === "string" ? { "x-echo": echo } : {}) });
+      res.end(JSON.stringify({ ok: true, seen: requests.length, path: req.url, ...(typeof echo === "string" ? { echo } : {}) }));
     });
   });
   server.keepAliveTimeout = 1000;
