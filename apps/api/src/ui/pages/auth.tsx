@@ -19,10 +19,11 @@ import type { ThrottleOptions } from "../../plugins/ui.ts";
 import { Alert } from "../components/Alert.tsx";
 import { Button } from "../components/Button.tsx";
 import { Form, FormField } from "../components/FormField.tsx";
-import { endSession, setFlash, startSession, type FieldErrors, type UiState } from "../context.ts";
+import { endSession, setFlash, startSession, UiHttpError, type FieldErrors, type UiState } from "../context.ts";
 import { Card, Layout } from "../layout.tsx";
 
 export const LOGIN_FAILED = "Email or password is invalid.";
+export const THROTTLED = "Too many attempts. Wait a few minutes and try again.";
 export const REGISTER_FAILED = "We could not create an account with these details. If you already have an account, sign in instead.";
 
 const str = (v: unknown) => (typeof v === "string" ? v : "");
@@ -82,7 +83,7 @@ function RegisterPage({ ui, email, errors }: { ui: UiState; email: string; error
           </Button>
         </Form>
         <p class="mt-4 text-sm text-slate-600">
-          Already registered?{" "}
+          Have an account?{" "}
           <a href="/login" class="font-medium text-indigo-700 hover:underline">
             Sign in
           </a>
@@ -119,15 +120,22 @@ export async function authPages(app: FastifyInstance, opts: { throttle: Throttle
     return reply.html(<LoginPage ui={request.ui} email="" next={safeNext(q.next)} />);
   });
 
+  // Two independent limiters (@fastify/rate-limit runs only one `rateLimit` hook per request, so both are
+  // checked here with createRateLimit): per client IP, and per email address whatever the IP.
+  const limiters = [
+    app.createRateLimit({ max: throttle.loginPerIp, timeWindow: throttle.windowMs, keyGenerator: (r) => `login-ip:${r.ip}` }),
+    app.createRateLimit({ max: throttle.loginPerAccount, timeWindow: throttle.windowMs, keyGenerator: (r) => `login-account:${emailKey(r)}` }),
+  ];
+  const throttleLogin = async (request: FastifyRequest) => {
+    for (const limit of limiters) {
+      const result = await limit(request);
+      if (!result.isAllowed && result.isExceeded) throw new UiHttpError(429, THROTTLED);
+    }
+  };
+
   app.post(
     "/login",
-    {
-      onRequest: guestOnly,
-      preHandler: [
-        app.rateLimit({ max: throttle.loginPerIp, timeWindow: throttle.windowMs, keyGenerator: (r) => `login-ip:${r.ip}` }),
-        app.rateLimit({ max: throttle.loginPerAccount, timeWindow: throttle.windowMs, keyGenerator: (r) => `login-account:${emailKey(r)}` }),
-      ],
-    },
+    { onRequest: guestOnly, preHandler: throttleLogin },
     async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
       const email = str(body.email);
