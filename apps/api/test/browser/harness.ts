@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // Real-browser harness: the API (with the web UI) listening on an ephemeral loopback port over a fresh database,
 // a worker running in-process in continuous mode, a local HTTP target for jobs to call, and Debian's chromium
 // driven by playwright-core. Shared by the browser tests and scripts/screenshots.ts.
@@ -34,18 +35,29 @@ export interface Target {
 
 /**
  * A local HTTP endpoint: answers JSON `{"ok": true, "seen": n, "path": …}` (echoing an `X-Echo` request header as a
- * response header and as `echo` in the body) and records what it received.
+ * response header and as `echo` in the body) and records what it received. Paths starting with /fail answer 500,
+ * /flaky fails half of its requests with 503 in a fixed pattern, /slow and /flaky answer after 20-400 ms.
  */
 export async function startTarget(): Promise<Target> {
   const requests: TargetRequest[] = [];
+  let flakySeen = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+      const seen = requests.length;
+      const path = req.url ?? "/";
       const echo = req.headers["x-echo"];
-      res.writeHead(200, { "content-type": "application/json", "x-target": "btick-test", ...(typeof echo === "string" ? { "x-echo": echo } : {}) });
-      res.end(JSON.stringify({ ok: true, seen: requests.length, path: req.url, ...(typeof echo === "string" ? { echo } : {}) }));
+      // /fail: always 500. /flaky: requests 3, 4, 5 and 7 of every 8 fail with 503 (with two retries: some runs
+      // fail after three attempts, some succeed on the second). /slow and /flaky answer after 20-400 ms.
+      const flakyCount = path.startsWith("/flaky") ? ++flakySeen : 0;
+      const status = path.startsWith("/fail") ? 500 : path.startsWith("/flaky") && [3, 4, 5, 7].includes(flakyCount % 8) ? 503 : 200;
+      const delay = path.startsWith("/slow") || path.startsWith("/flaky") ? 20 + Math.floor(Math.random() * 380) : 0;
+      setTimeout(() => {
+        res.writeHead(status, { "content-type": "application/json", "x-target": "btick-test", ...(typeof echo === "string" ? { "x-echo": echo } : {}) });
+        res.end(JSON.stringify({ ok: status === 200, seen, path, ...(typeof echo === "string" ? { echo } : {}) }));
+      }, delay);
     });
   });
   server.keepAliveTimeout = 1000;

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The web UI end to end in a real browser: register, API key, create a job against a local target, watch its
 // runs appear live, open a run, pause/resume, edit with a validation error, delete, sign out; a second user
 // cannot open the first user's job.

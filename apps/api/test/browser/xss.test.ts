@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // Markup and script in every user-controlled field render as inert text on every page that shows them.
 // The CSP would block inline scripts anyway, so the test checks the DOM itself: no injected elements, no
 // attempted inline script (securitypolicyviolation), no dialog, and the values appear literally.
@@ -25,7 +26,7 @@ beforeAll(async () => {
   await page.addInitScript(() => {
     const w = window as unknown as { __violations: string[] };
     w.__violations = [];
-    document.addEventListener("securitypolicyviolation", (e) => w.__violations.push(`${e.violatedDirective} ${e.sample}`));
+    document.addEventListener("securitypolicyviolation", (e: SecurityPolicyViolationEvent) => w.__violations.push(`${e.violatedDirective} ${e.sample}`));
   });
 }, 120_000);
 
