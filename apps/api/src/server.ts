@@ -12,7 +12,7 @@ import { healthPlugin } from "./plugins/health.ts";
 import { openapiPlugin } from "./plugins/openapi.ts";
 import { restPlugin } from "./plugins/rest.ts";
 import { trpcPlugin } from "./plugins/trpc.ts";
-import { uiPlugin, type ThrottleOptions } from "./plugins/ui.ts";
+import { standaloneNotFound, uiPlugin, type ThrottleOptions } from "./plugins/ui.ts";
 
 export interface ServerDeps {
   db: Db;
@@ -49,7 +49,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     void reply.header("x-request-id", request.id);
   });
 
-  await app.register(errorsPlugin);
+  await app.register(errorsPlugin, { htmlNotFound: standaloneNotFound });
   await app.register(formbody);
   await app.register(healthPlugin, { db: deps.db });
   await app.register(openapiPlugin);

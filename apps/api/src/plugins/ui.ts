@@ -56,6 +56,8 @@ const SECURITY_HEADERS = {
   "referrer-policy": "same-origin",
 };
 
+const NOT_FOUND_MESSAGE = "This page does not exist, or what it shows was deleted or belongs to someone else.";
+
 interface ErrorView {
   status: number;
   message: string;
@@ -69,7 +71,7 @@ export function errorView(err: unknown): ErrorView {
     const env = envelopeFromTRPCError(err);
     // A malformed id in the URL is just a page that does not exist.
     if (env.status === 404 || (env.status === 400 && /^invalid \w+Id$/.test(env.error.error_message))) {
-      return { status: 404, message: "This page does not exist, or what it shows was deleted or belongs to someone else." };
+      return { status: 404, message: NOT_FOUND_MESSAGE };
     }
     if (env.status >= 500) return { status: 500, message: "An unexpected error occurred. Please try again." };
     return { status: env.status, message: env.error.error_message };
@@ -136,7 +138,7 @@ async function pagesContext(app: FastifyInstance, opts: UiOptions): Promise<void
     async (ui) => {
       ui.addHook("onRequest", requireUser);
       ui.setNotFoundHandler(async (request, reply) =>
-        renderError(request, reply, { status: 404, message: "This page does not exist, or what it shows was deleted or belongs to someone else." }, opts.db),
+        renderError(request, reply, { status: 404, message: NOT_FOUND_MESSAGE }, opts.db),
       );
       ui.get("/", async (_request, reply) => reply.redirect("/ui/jobs", 303));
       await ui.register(apiKeyPages);
@@ -145,6 +147,21 @@ async function pagesContext(app: FastifyInstance, opts: UiOptions): Promise<void
     },
     { prefix: "/ui" },
   );
+}
+
+/**
+ * The HTML 404 page for unknown paths outside the UI's own contexts (e.g. /nope opened in a browser). Rendered
+ * without a session lookup, so it shows the guest header.
+ */
+export async function standaloneNotFound(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const ui: UiState = { db: null as unknown as Db, user: null, sessionId: null, csrfToken: "", flash: null };
+  const html = await ErrorPage({ ui, status: 404, message: NOT_FOUND_MESSAGE });
+  return reply
+    .status(404)
+    .type("text/html; charset=utf-8")
+    .header("cache-control", "no-store")
+    .header("x-content-type-options", "nosniff")
+    .send(`<!doctype html>${html}`);
 }
 
 export async function uiPlugin(app: FastifyInstance, opts: UiOptions): Promise<void> {

@@ -76,10 +76,20 @@ describe("error pages", () => {
     expect(res.body).toContain("Sign out");
   });
 
-  it("keeps the JSON envelope under /api/v1", async () => {
-    const res = await app.inject({ url: "/api/v1/nope" });
-    expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ status: 404, error: { error_code: "NOT_FOUND", error_message: "not found" } });
+  it("renders the 404 page for unknown paths opened in a browser, and keeps the JSON envelope under /api/v1", async () => {
+    const browser = { accept: "text/html,application/xhtml+xml,*/*;q=0.8" };
+    const page = await app.inject({ url: "/no-such-page", headers: browser });
+    expect(page.statusCode).toBe(404);
+    expect(page.headers["content-type"]).toMatch(/^text\/html/);
+    expect(page.body).toMatch(/^<!doctype html>/);
+    expect(page.body).toContain("Page not found");
+    const plain = await app.inject({ url: "/no-such-page" });
+    expect(plain.json()).toEqual({ status: 404, error: { error_code: "NOT_FOUND", error_message: "not found" } });
+    for (const url of ["/api/v1/nope", "/trpc/nope/x"]) {
+      const res = await app.inject({ url, headers: browser });
+      expect(res.statusCode).toBe(404);
+      expect(res.headers["content-type"]).toMatch(/^application\/json/);
+    }
   });
 
   it("renders a generic 500 page without the error's detail or a stack trace", async () => {
