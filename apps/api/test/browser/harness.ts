@@ -17,7 +17,7 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"];
 
 /** Generous: the suite must pass on a loaded 2-core machine. Waits are on conditions, never fixed sleeps. */
-export const WAIT_MS = 30_000;
+export const WAIT_MS = 45_000;
 
 export interface TargetRequest {
   method: string;
