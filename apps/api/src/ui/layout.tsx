@@ -74,6 +74,7 @@ export function Layout({ ui, title, nav = "none", narrow = false, children }: Pr
           <meta name="htmx-config" content={HTMX_CONFIG} />
           <meta name="csrf-token" content={ui.csrfToken} />
           <title safe>{`${title} · BTick`}</title>
+          <link rel="icon" href="data:," />
           <link rel="stylesheet" href={`/assets/app.css?v=${ASSET_VERSION}`} />
           <script src={`/assets/htmx.min.js?v=${ASSET_VERSION}`} defer></script>
           <script src={`/assets/ui.js?v=${ASSET_VERSION}`} defer></script>

@@ -189,6 +189,21 @@ describe("sign-in and sessions", () => {
   });
 });
 
+describe("password change throttling", () => {
+  it("refuses further attempts after 10 in the window", async () => {
+    const email = uniqueEmail("pw-throttle");
+    await createUser(db.prisma, { email, password: "old password" });
+    const c = new UiClient(app);
+    await c.login(email, "old password");
+    for (let i = 0; i < 10; i++) {
+      expect((await c.post("/ui/account/password", { current_password: `guess ${i}`, new_password: "new password" })).statusCode).toBe(422);
+    }
+    const res = await c.post("/ui/account/password", { current_password: "old password", new_password: "new password" });
+    expect(res.statusCode).toBe(429);
+    expect((await new UiClient(app).login(email, "new password")).statusCode).toBe(401);
+  });
+});
+
 describe("guards", () => {
   it("redirects guests from /ui pages to /login, and htmx requests get 401 with HX-Redirect", async () => {
     const guest = new UiClient(app);

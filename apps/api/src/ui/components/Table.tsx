@@ -8,7 +8,7 @@ export type Column = string | { label: string; srOnly?: boolean; class?: string 
 
 export function Table({ columns, children, id, caption }: PropsWithChildren<{ columns: Column[]; id?: string; caption?: string }>): JSX.Element {
   return (
-    <div class="overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200" id={id}>
+    <div class="relative overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200" id={id}>
       <table class="min-w-full divide-y divide-slate-200 text-sm">
         {caption ? (
           <caption class="sr-only" safe>
