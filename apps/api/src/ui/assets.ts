@@ -3,6 +3,7 @@
 //   /assets/htmx.min.js htmx 2 from node_modules
 //   /assets/ui.js       the few lines of client code below (copy buttons)
 // URLs carry ?v=<content hash>, so responses are cacheable for a year.
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -61,7 +62,25 @@ const htmxSource = loadHtmx();
 let cssSource = loadCss();
 
 /** Changes whenever an asset changes (cache busting). */
-export const ASSET_VERSION = shortHash(`${htmxSource}\n${UI_JS}\n${cssSource ?? ""}`);
+export let ASSET_VERSION = shortHash(`${htmxSource}\n${UI_JS}\n${cssSource ?? ""}`);
+
+/**
+ * Development only (the server running from its TypeScript sources, e.g. `pnpm start`): rebuilds
+ * dist/public/app.css with the Tailwind CLI so the pages are styled without a separate `pnpm build`. Returns an
+ * error message instead of throwing; the UI then works unstyled.
+ */
+export function buildDevCss(): string | null {
+  const appDir = fileURLToPath(new URL("../../", import.meta.url));
+  const result = spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL("node_modules/@tailwindcss/cli/dist/index.mjs", `file://${appDir}`)), "-i", "src/app.css", "-o", "dist/public/app.css", "--minify"],
+    { cwd: appDir, encoding: "utf8", timeout: 60_000 },
+  );
+  if (result.status !== 0) return (result.stderr || result.error?.message || "tailwindcss failed").trim();
+  cssSource = loadCss();
+  ASSET_VERSION = shortHash(`${htmxSource}\n${UI_JS}\n${cssSource ?? ""}`);
+  return null;
+}
 
 const LONG_CACHE = "public, max-age=31536000, immutable";
 
