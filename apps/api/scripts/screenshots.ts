@@ -10,21 +10,13 @@ import { fileURLToPath } from "node:url";
 import { SCOPES } from "@btick/auth";
 import { createCaller, createContext } from "@btick/contract";
 
-import { register, startStack, WAIT_MS } from "../test/browser/harness.ts";
+import { register, startStack, until, WAIT_MS } from "../test/browser/harness.ts";
 
 const apiDir = fileURLToPath(new URL("..", import.meta.url));
 const outDir = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url));
 
 function buildCss(): void {
   execFileSync("pnpm", ["exec", "tailwindcss", "-i", "src/app.css", "-o", "dist/public/app.css", "--minify"], { cwd: apiDir, stdio: "inherit" });
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 async function main(): Promise<void> {
@@ -76,11 +68,11 @@ async function main(): Promise<void> {
 
     // Let the worker produce some history, including retried and failed runs.
     const runsOf = (jobId: string) => stack.db.prisma.jobRun.count({ where: { jobId, status: { not: "running" } } });
-    await waitFor("runs", async () => (await runsOf(sync.id)) >= 12 && (await runsOf(ping.id)) >= 12);
-    await waitFor("failed runs", async () => (await stack.db.prisma.jobRun.count({ where: { jobId: crm.id, status: "failed" } })) >= 3);
+    await until("runs", async () => (await runsOf(sync.id)) >= 12 && (await runsOf(ping.id)) >= 12, 120_000);
+    await until("failed runs", async () => (await stack.db.prisma.jobRun.count({ where: { jobId: crm.id, status: "failed" } })) >= 3);
     await api.jobs.pause({ jobId: ping.id });
     await api.jobs.pause({ jobId: crm.id });
-    await waitFor("in-flight runs to finish", async () => (await stack.db.prisma.jobRun.count({ where: { status: "running" } })) === 0, WAIT_MS);
+    await until("in-flight runs to finish", async () => (await stack.db.prisma.jobRun.count({ where: { status: "running" } })) === 0, WAIT_MS);
 
     await page.goto("/ui/jobs");
     await page.locator("time[data-local-applied]").first().waitFor();

@@ -186,3 +186,12 @@ export async function fillJobForm(page: Page, job: Partial<NewJob>): Promise<voi
   if (job.timezone !== undefined) await page.getByLabel("Timezone").fill(job.timezone);
   if (job.retries !== undefined) await page.getByLabel("Retries").fill(job.retries);
 }
+
+/** Polls until `check` holds (no fixed sleeps in tests: conditions with a generous deadline). */
+export async function until(what: string, check: () => Promise<boolean>, ms = WAIT_MS): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -5,7 +5,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { createJobViaForm, fillJobForm, register, startStack, WAIT_MS, type Stack } from "./harness.ts";
+import { createJobViaForm, fillJobForm, register, startStack, until, WAIT_MS, type Stack } from "./harness.ts";
 
 const PAYLOAD = `"'><script>alert(1)</script><img src=x onerror=alert(2)><i id="xss-marker">x</i>`;
 const URL_PAYLOAD = `"'><script>alert(3)</script><svg/onload=alert(4)>`;
@@ -99,6 +99,7 @@ describe("XSS: user-controlled values render inert", { timeout: 180_000 }, () =>
     await expectInert(page, "row after trigger");
 
     // The run (its request echoes the payload in the URL, a header and the body; the response echoes them back).
+    await until("the triggered run to finish", async () => (await stack.db.prisma.jobRun.count({ where: { jobId, status: "success" } })) > 0);
     await page.goto(`/ui/jobs/${jobId}`);
     await page.locator('#runs-panel tr[data-run-status="success"]').first().waitFor({ timeout: WAIT_MS });
     await expectInert(page, "detail with runs");

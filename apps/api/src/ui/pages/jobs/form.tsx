@@ -118,7 +118,7 @@ export function SchedulePreviewBox(props: { preview: SchedulePreview | null }): 
       <p class="font-medium text-slate-900" safe>
         {p.description ?? p.expression ?? ""}
       </p>
-      <p class="text-xs text-slate-500">Next 5 runs:</p>
+      <p class="text-xs text-slate-500" safe>{`Next 5 runs, in ${p.timezone} (and in your timezone):`}</p>
       <ol class="space-y-0.5 font-mono text-xs text-slate-700">
         {p.next_runs.map((iso) => (
           <li>
