@@ -10,7 +10,6 @@ import { fileURLToPath } from "node:url";
 import { SCOPES } from "@btick/auth";
 import { createCaller, createContext } from "@btick/contract";
 
-import { register, startStack, until, WAIT_MS } from "../test/browser/harness.ts";
 
 const apiDir = fileURLToPath(new URL("..", import.meta.url));
 const outDir = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url));
@@ -20,7 +19,9 @@ function buildCss(): void {
 }
 
 async function main(): Promise<void> {
+  // Before the server modules load: they read the stylesheet once.
   buildCss();
+  const { register, startStack, until, WAIT_MS } = await import("../test/browser/harness.ts");
   mkdirSync(outDir, { recursive: true });
   const stack = await startStack({ prefix: "btick_shots" });
   try {
@@ -108,6 +109,9 @@ async function main(): Promise<void> {
     await phone.getByLabel("Password").fill("correct horse battery staple");
     await phone.getByRole("button", { name: "Sign in" }).click();
     await phone.waitForURL("**/ui/jobs");
+    await phone.locator("time[data-local-applied]").first().waitFor();
+    await phone.screenshot({ path: `${outDir}jobs-phone.png`, fullPage: false });
+    console.log("docs/screenshots/jobs-phone.png");
     await phone.goto(`/ui/jobs/${sync.id}`);
     await phone.waitForLoadState("networkidle").catch(() => undefined);
     await phone.screenshot({ path: `${outDir}job-detail-phone.png`, fullPage: false });

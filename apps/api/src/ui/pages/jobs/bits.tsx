@@ -46,7 +46,7 @@ export function Instant(props: { iso: string | null; timeZone: string; now?: Dat
 
 /** Classes for buttons and button-like links. */
 export const btn = {
-  base: "inline-flex items-center justify-center gap-1 rounded-md px-3 py-1.5 text-sm font-medium shadow-sm focus:outline-none focus-visible:ring-2 focus-visible:ring-offset-2 focus-visible:ring-indigo-600 disabled:opacity-50",
+  base: "inline-flex items-center justify-center gap-1 whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium shadow-sm focus:outline-none focus-visible:ring-2 focus-visible:ring-offset-2 focus-visible:ring-indigo-600 disabled:opacity-50",
   primary: "bg-indigo-600 text-white hover:bg-indigo-500",
   secondary: "bg-white text-slate-900 ring-1 ring-inset ring-slate-300 hover:bg-slate-50",
   danger: "bg-white text-red-700 ring-1 ring-inset ring-red-300 hover:bg-red-50",

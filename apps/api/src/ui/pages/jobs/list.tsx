@@ -52,7 +52,7 @@ export function LastRun(props: { run: Run | null; timeZone: string }): JSX.Eleme
       <span class="flex items-center gap-1">
         <Badge tone={RUN_STATUS_TONE[r.status] ?? "gray"} text={r.status} />
         {r.response_status_code !== null ? <span class="font-mono text-xs text-slate-700" safe>{String(r.response_status_code)}</span> : ""}
-        <span class="text-xs text-slate-500" safe>{formatDuration(r.duration_ms)}</span>
+        <span class="whitespace-nowrap text-xs text-slate-500" safe>{formatDuration(r.duration_ms)}</span>
       </span>
     </a>
   );
@@ -73,6 +73,9 @@ export function JobRow(props: JobRowData & { csrfToken: string; now?: Date }): J
         <a href={`/ui/jobs/${job.id}`} class={`${link} font-medium`} safe>
           {job.name}
         </a>
+        <p class="mt-0.5 max-w-[14rem] truncate font-mono text-xs text-slate-500 md:hidden" safe>
+          {`${job.method} ${job.url}`}
+        </p>
         <div class="mt-1">
           <JobStatusBadges job={job} lastRun={lastRun} />
         </div>
@@ -84,7 +87,7 @@ export function JobRow(props: JobRowData & { csrfToken: string; now?: Date }): J
           ""
         )}
       </td>
-      <td class="max-w-xs px-3 py-3">
+      <td class="hidden max-w-xs px-3 py-3 md:table-cell">
         <span class="font-mono text-xs font-semibold text-slate-700" safe>
           {job.method}
         </span>{" "}
@@ -107,7 +110,7 @@ export function JobRow(props: JobRowData & { csrfToken: string; now?: Date }): J
         <LastRun run={lastRun} timeZone={job.timezone} />
       </td>
       <td class="px-3 py-3">
-        <form method="post" action={`/ui/jobs/${job.id}/${job.enabled ? "pause" : "resume"}`} class="flex flex-wrap justify-end gap-1">
+        <form method="post" action={`/ui/jobs/${job.id}/${job.enabled ? "pause" : "resume"}`} class="flex flex-wrap justify-end gap-1 lg:flex-nowrap">
           <input type="hidden" name="_csrf" value={props.csrfToken} />
           <input type="hidden" name="return_to" value="/ui/jobs" />
           {job.enabled ? (
@@ -180,7 +183,7 @@ export function JobsTable(props: JobsTableProps): JSX.Element {
                 <th scope="col" class="px-3 py-2">
                   Name
                 </th>
-                <th scope="col" class="px-3 py-2">
+                <th scope="col" class="hidden px-3 py-2 md:table-cell">
                   Request
                 </th>
                 <th scope="col" class="px-3 py-2">
