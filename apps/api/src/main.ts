@@ -3,12 +3,23 @@ import { ConfigError, loadApiEnv } from "@btick/config";
 import { createPrismaClient, migrate } from "@btick/db";
 
 import { buildServer } from "./server.ts";
+import { buildDevCss } from "./ui/assets.ts";
 
 async function main(): Promise<void> {
   const env = loadApiEnv();
+  if (import.meta.url.endsWith(".ts")) {
+    // Running from sources (pnpm start): build the UI stylesheet, which production images get from `pnpm build`.
+    const problem = buildDevCss();
+    if (problem) console.warn(`scheduler-api: could not build the UI stylesheet, pages will be unstyled: ${problem}`);
+  }
   await migrate(env.DATABASE_URL);
   const db = createPrismaClient({ connectionString: env.DATABASE_URL, applicationName: "scheduler-api" });
-  const app = await buildServer({ db, logger: { level: env.LOG_LEVEL } });
+  const app = await buildServer({
+    db,
+    logger: { level: env.LOG_LEVEL },
+    trustProxy: env.TRUST_PROXY,
+    ui: { sessionSecret: env.UI_SESSION_SECRET, sessionTtlHours: env.UI_SESSION_TTL_HOURS },
+  });
   app.addHook("onClose", async () => {
     await db.$disconnect();
   });

@@ -34,6 +34,8 @@ export const apiEnvSchema = z.object({
   LOG_LEVEL: logLevel,
   UI_SESSION_SECRET: str(DEV_SESSION_SECRET),
   UI_SESSION_TTL_HOURS: int(12, 1, 24 * 90),
+  /** Behind a reverse proxy: trust X-Forwarded-For/-Proto (client IP for throttling, https for Secure cookies). */
+  TRUST_PROXY: bool(false),
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 

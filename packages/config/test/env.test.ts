@@ -42,6 +42,13 @@ describe("loadApiEnv", () => {
     expect(() => loadApiEnv({ ...db, NODE_ENV: "production" })).toThrow(/UI_SESSION_SECRET/);
     expect(loadApiEnv({ ...db, NODE_ENV: "production", UI_SESSION_SECRET: "x".repeat(40) }).PORT).toBe(8080);
   });
+
+  it("reads TRUST_PROXY as a boolean, off by default", () => {
+    expect(loadApiEnv({ ...db }).TRUST_PROXY).toBe(false);
+    expect(loadApiEnv({ ...db, TRUST_PROXY: "true" }).TRUST_PROXY).toBe(true);
+    expect(loadApiEnv({ ...db, TRUST_PROXY: "1" }).TRUST_PROXY).toBe(true);
+    expect(() => loadApiEnv({ ...db, TRUST_PROXY: "yes" })).toThrow(/TRUST_PROXY/);
+  });
 });
 
 describe("NODE_ENV", () => {

@@ -25,7 +25,14 @@ export function sendEnvelope(reply: FastifyReply, env: ErrorEnvelope): FastifyRe
   return reply.status(env.status).type("application/json; charset=utf-8").send(env);
 }
 
-async function errors(app: FastifyInstance): Promise<void> {
+export interface ErrorsOptions {
+  /** Renders the 404 for a browser (Accept: text/html) asking for an unknown path outside /api and /trpc. */
+  htmlNotFound?: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+}
+
+const wantsHtml = (request: FastifyRequest) => (request.headers.accept ?? "").includes("text/html");
+
+async function errors(app: FastifyInstance, opts: ErrorsOptions): Promise<void> {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const env = envelopeForFastifyError(err);
     if (env.status >= 500) request.log.error({ err }, "request failed");
@@ -43,6 +50,9 @@ async function errors(app: FastifyInstance): Promise<void> {
     if (allowed.length > 0) {
       void reply.header("allow", allowed.join(", "));
       return sendEnvelope(reply, errorEnvelope(405, "method not allowed"));
+    }
+    if (opts.htmlNotFound && request.method === "GET" && wantsHtml(request) && !/^\/(api|trpc)(\/|$)/.test(path)) {
+      return opts.htmlNotFound(request, reply);
     }
     return sendEnvelope(reply, errorEnvelope(404, "not found"));
   });

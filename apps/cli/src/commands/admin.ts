@@ -3,7 +3,17 @@
 import type { Command } from "commander";
 import { z } from "zod";
 
-import { generateApiKey, hashPassword, isScope, SCOPES, type Scope } from "@btick/auth";
+import { generateApiKey, isScope, SCOPES, type Scope } from "@btick/auth";
+import {
+  checkPassword,
+  createUser as createUserAccount,
+  DuplicateEmailError,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  normalizeEmail,
+  UserInputError,
+  type CreatedUser,
+} from "@btick/contract/users";
 import type { Db } from "@btick/db";
 
 import { CliError } from "../errors.ts";
@@ -11,24 +21,26 @@ import type { Io } from "../io.ts";
 
 // ---- input parsing (pure) ----
 
-const emailSchema = z.email();
-
-/** Trims and lower-cases an email address (as stored) and checks its shape. */
-export function parseEmail(raw: string): string {
-  const email = raw.trim().toLowerCase();
-  if (email.length === 0) throw new CliError("--email must not be empty");
-  if (email.length > 254) throw new CliError("--email must be at most 254 characters");
-  if (!emailSchema.safeParse(email).success) throw new CliError(`--email is not a valid email address: ${raw.trim()}`);
-  return email;
+/** Runs a users-service check, rewording its error for the command line ("--email must not be empty"). */
+function asCli<T>(fn: () => T, raw?: string): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof UserInputError)) throw err;
+    const shown = err.field === "email" && err.message === "is not a valid email address" && raw !== undefined ? `: ${raw.trim()}` : "";
+    throw new CliError(`--${err.field} ${err.message}${shown}`);
+  }
 }
 
-export const MIN_PASSWORD_LENGTH = 8;
-export const MAX_PASSWORD_LENGTH = 1024;
+/** Trims and lower-cases an email address (as stored) and checks its shape (rules: @btick/contract/users). */
+export function parseEmail(raw: string): string {
+  return asCli(() => normalizeEmail(raw), raw);
+}
+
+export { MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH };
 
 export function parsePassword(raw: string): string {
-  if (raw.length < MIN_PASSWORD_LENGTH) throw new CliError(`--password must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  if (raw.length > MAX_PASSWORD_LENGTH) throw new CliError(`--password must be at most ${MAX_PASSWORD_LENGTH} characters`);
-  return raw;
+  return asCli(() => checkPassword(raw));
 }
 
 /** Same rule as the API: trimmed, 1..200 characters. */
@@ -69,27 +81,16 @@ export function parseExpiresAt(raw: string | undefined, now = new Date()): Date 
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === "P2002";
 
-export interface CreatedUser {
-  userId: string;
-  tenantId: string;
-  email: string;
-}
+export type { CreatedUser };
 
-/** Creates a user and the tenant it owns, in one transaction. */
+/** Creates a user and the tenant it owns (the same service the web UI's registration uses). */
 export async function createUser(db: Db, input: { email: string; password: string }): Promise<CreatedUser> {
   const email = parseEmail(input.email);
   const password = parsePassword(input.password);
-  const duplicate = () => new CliError(`a user with email ${email} already exists`);
-  if (await db.user.findUnique({ where: { email }, select: { id: true } })) throw duplicate();
-  const passwordHash = await hashPassword(password);
   try {
-    return await db.$transaction(async (tx) => {
-      const tenant = await tx.tenant.create({ data: {} });
-      const user = await tx.user.create({ data: { email, passwordHash, tenantId: tenant.id } });
-      return { userId: user.id, tenantId: tenant.id, email };
-    });
+    return await createUserAccount(db, { email, password });
   } catch (err) {
-    if (isUniqueViolation(err)) throw duplicate();
+    if (err instanceof DuplicateEmailError) throw new CliError(err.message);
     throw err;
   }
 }

@@ -1,7 +1,9 @@
 import { z } from "zod";
 
 import { jobCreateInput, jobEnvelopeOutput, jobIdInput, jobListInput, jobListOutput, jobTriggerOutput, jobUpdateInput } from "../schemas/jobs.ts";
+import { schedulePreviewInput, schedulePreviewOutput } from "../schemas/schedule.ts";
 import { createJob, deleteJob, getJob, listJobs, pauseJob, resumeJob, triggerJob, updateJob } from "../services/jobs.ts";
+import { previewSchedule } from "../services/schedule.ts";
 import { scopedProcedure } from "../trpc.ts";
 
 const tags = ["jobs"];
@@ -69,4 +71,16 @@ export const jobsRouter = {
       const { trigger_id } = await triggerJob(ctx.db, ctx.principal, input.jobId);
       return { message: "manual trigger accepted", trigger_id };
     }),
+
+  /**
+   * Describes a cron expression in a timezone and lists its next 5 fire times. An unacceptable schedule is not an
+   * error: the answer has `valid: false` with the field and the message job validation would give.
+   */
+  previewSchedule: scopedProcedure("jobs:read")
+    .meta({
+      openapi: { method: "POST", path: "/schedule/preview", tags, summary: "Describe a cron schedule and list its next 5 fire times", protect: true },
+    })
+    .input(schedulePreviewInput)
+    .output(schedulePreviewOutput)
+    .mutation(({ input }) => previewSchedule(input)),
 };

@@ -1,0 +1,98 @@
+// Helpers every UI page handler uses: the tRPC caller acting as the signed-in user, the sign-in guard, mapping
+// API errors to per-field form messages, and errors that render as HTML error pages.
+import { TRPCError } from "@trpc/server";
+import type { FastifyReply, FastifyRequest } from "fastify";
+
+import { SCOPES } from "@btick/auth";
+import { createCaller, createContext, envelopeFromTRPCError } from "@btick/contract";
+
+import type { SessionUser } from "../plugins/session.ts";
+
+export { endSession, setFlash, startSession, type Flash, type SessionUser, type UiState } from "../plugins/session.ts";
+
+/** Thrown by a page handler to answer with the HTML error page for `status` (404, 403, ...). */
+export class UiHttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "UiHttpError";
+  }
+}
+
+export const notFoundPage = (what = "page") => new UiHttpError(404, `This ${what} does not exist or is not yours.`);
+
+export function isHtmx(request: FastifyRequest): boolean {
+  return request.headers["hx-request"] === "true";
+}
+
+/** The signed-in user; throws (→ redirect to /login) when there is none. Use inside /ui/* handlers. */
+export function currentUser(request: FastifyRequest): SessionUser {
+  const user = request.ui.user;
+  if (!user) throw new UiHttpError(401, "sign in required");
+  return user;
+}
+
+/**
+ * Guard hook (onRequest) for pages that need a session: a normal request is redirected (303) to /login, an htmx
+ * request gets 401 with `HX-Redirect: /login` so htmx does a full-page navigation. Every route under /ui is
+ * registered behind it already (see plugins/ui.ts); use it directly only for other paths.
+ */
+export async function requireUser(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (request.ui.user) return;
+  if (isHtmx(request)) {
+    await reply.status(401).header("hx-redirect", "/login").send("");
+  } else {
+    await reply.redirect("/login", 303);
+  }
+}
+
+/**
+ * The API's procedures, called as the signed-in user (all scopes, the user's tenant), so the UI gets exactly the
+ * API's authorization, validation and not-found rules:
+ *
+ *   const api = await uiCaller(request);
+ *   const { jobs, next_cursor } = await api.jobs.list({ limit: 20 });
+ *
+ * Failures are TRPCErrors: let NOT_FOUND/FORBIDDEN propagate (the UI error handler renders the 404/403 page),
+ * and turn validation errors into form messages with `formErrors(err)`.
+ */
+export async function uiCaller(request: FastifyRequest) {
+  const user = currentUser(request);
+  const ctx = await createContext({
+    db: request.ui.db,
+    principal: { kind: "user", id: user.id, tenantId: user.tenantId, scopes: SCOPES },
+  });
+  return createCaller(ctx);
+}
+
+export type UiCaller = Awaited<ReturnType<typeof uiCaller>>;
+
+/** Per-field messages for a form: `{ name: "must not be empty", "headers.X-Foo": "…" }`; `_form` holds a message
+ * that belongs to no field. */
+export type FieldErrors = Record<string, string>;
+
+export const FORM_ERROR_KEY = "_form";
+
+/**
+ * Maps a failed procedure call to form messages, keyed by the API's snake_case field names (several messages for
+ * one field are joined with "; "). 400/409/422-type failures become messages; anything else (404, 403, 500, non-tRPC
+ * errors) is rethrown so the error page renders.
+ *
+ *   try { await api.jobs.create(input) } catch (err) { errors = formErrors(err) }   // then re-render the form
+ */
+export function formErrors(err: unknown): FieldErrors {
+  if (!(err instanceof TRPCError)) throw err;
+  const env = envelopeFromTRPCError(err);
+  if (env.status !== 400 && env.status !== 409 && env.status !== 422) throw err;
+  const out: FieldErrors = {};
+  if (env.validation && env.validation.length > 0) {
+    for (const issue of env.validation) {
+      out[issue.field] = out[issue.field] ? `${out[issue.field]}; ${issue.message}` : issue.message;
+    }
+  } else {
+    out[FORM_ERROR_KEY] = env.error.error_message;
+  }
+  return out;
+}

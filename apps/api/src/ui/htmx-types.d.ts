@@ -1,0 +1,2 @@
+// hx-* attribute types for JSX.
+/// <reference types="@kitajs/html/htmx.d.ts" />

@@ -1,0 +1,333 @@
+// /ui/jobs/{jobId}: schedule, configuration (secrets masked), a duration chart and the latest runs, which poll
+// while a run is in progress or the next one is imminent.
+import type { SchedulePreview } from "./form.tsx";
+import { Badge, btn, Code, Field, Instant, link, Section } from "./bits.tsx";
+import { formatDuration, formatInZone, maskHeaders, prettyJsonValue, RUN_STATUS_TONE } from "./format.ts";
+import { JobStatusBadges, type Job, type Run } from "./list.tsx";
+
+/** Poll while a run is in progress, or while the next scheduled run is this close. */
+export const IMMINENT_MS = 60_000;
+export const POLL_INTERVAL = "2s";
+
+const CHART_COLORS: Record<string, string> = { success: "#059669", failed: "#dc2626", lost: "#d97706", running: "#0284c7" };
+
+/** Bars of the latest runs' durations (oldest left), colored by outcome; running runs drawn as a short stub. */
+export function DurationChart(props: { runs: Run[] }): JSX.Element {
+  const runs = props.runs.slice(0, 40).reverse();
+  if (runs.length === 0) return <p class="text-sm text-slate-500">No runs yet.</p>;
+  const width = 600;
+  const height = 120;
+  const pad = 4;
+  const max = Math.max(1, ...runs.map((r) => r.duration_ms ?? 0));
+  const slot = (width - pad * 2) / Math.max(runs.length, 10);
+  const barW = Math.max(2, slot * 0.7);
+  const counts = runs.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+  const summary = `Durations of the last ${runs.length} runs, longest ${formatDuration(max)}: ${Object.entries(counts)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(", ")}.`;
+  return (
+    <figure>
+      <svg viewBox={`0 0 ${width} ${height}`} class="h-32 w-full" role="img" aria-label={summary} preserveAspectRatio="none">
+        <line x1="0" y1={String(height - pad)} x2={String(width)} y2={String(height - pad)} stroke="#cbd5e1" stroke-width="1" />
+        {runs.map((r, i) => {
+          const h = r.duration_ms === null ? 3 : Math.max(3, ((height - pad * 2) * r.duration_ms) / max);
+          const x = pad + i * slot + (slot - barW) / 2;
+          return (
+            <rect x={x.toFixed(1)} y={(height - pad - h).toFixed(1)} width={barW.toFixed(1)} height={h.toFixed(1)} fill={CHART_COLORS[r.status] ?? "#64748b"} rx="1">
+              <title safe>{`${r.status} · ${formatDuration(r.duration_ms)} · ${r.started_at}`}</title>
+            </rect>
+          );
+        })}
+      </svg>
+      <figcaption class="mt-1 flex flex-wrap gap-3 text-xs text-slate-600">
+        <span safe>{`longest ${formatDuration(max)}`}</span>
+        {Object.entries(CHART_COLORS).map(([status, color]) => (
+          <span class="inline-flex items-center gap-1">
+            <svg width="10" height="10" aria-hidden="true">
+              <rect width="10" height="10" fill={color} rx="2" />
+            </svg>
+            <span safe>{status}</span>
+          </span>
+        ))}
+      </figcaption>
+    </figure>
+  );
+}
+
+export function RunsTable(props: { runs: Run[]; timeZone: string; now?: Date; caption: string }): JSX.Element {
+  if (props.runs.length === 0) return <p class="text-sm text-slate-500">No runs yet.</p>;
+  return (
+    <div class="overflow-x-auto">
+      <table class="min-w-full divide-y divide-slate-200 text-sm">
+        <caption class="sr-only" safe>
+          {props.caption}
+        </caption>
+        <thead class="text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
+          <tr>
+            <th scope="col" class="px-2 py-2">
+              Started
+            </th>
+            <th scope="col" class="px-2 py-2">
+              Status
+            </th>
+            <th scope="col" class="px-2 py-2">
+              Trigger
+            </th>
+            <th scope="col" class="px-2 py-2">
+              Attempts
+            </th>
+            <th scope="col" class="px-2 py-2">
+              Response
+            </th>
+            <th scope="col" class="px-2 py-2">
+              Duration
+            </th>
+          </tr>
+        </thead>
+        <tbody class="divide-y divide-slate-100">
+          {props.runs.map((r) => (
+            <tr class="align-top" data-run-status={r.status}>
+              <td class="px-2 py-2">
+                <a href={`/ui/runs/${r.id}`} class={link} aria-label={`Run started ${formatInZone(r.started_at, props.timeZone)}`}>
+                  <Instant iso={r.started_at} timeZone={props.timeZone} now={props.now} compact />
+                </a>
+              </td>
+              <td class="px-2 py-2">
+                <Badge tone={RUN_STATUS_TONE[r.status] ?? "gray"} text={r.status} />
+              </td>
+              <td class="px-2 py-2 text-slate-700">{r.trigger_type}</td>
+              <td class="px-2 py-2 text-slate-700" safe>{`${r.attempt_number}/${r.max_attempts}`}</td>
+              <td class="px-2 py-2 font-mono text-xs">
+                {r.response_status_code !== null ? (
+                  String(r.response_status_code)
+                ) : r.error_message ? (
+                  <span class="text-red-700" safe>
+                    {r.error_message.length > 80 ? `${r.error_message.slice(0, 80)}…` : r.error_message}
+                  </span>
+                ) : (
+                  "—"
+                )}
+              </td>
+              <td class="px-2 py-2 text-slate-700" safe>{formatDuration(r.duration_ms)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Whether the runs panel should keep polling. */
+export function shouldPoll(job: Job, runs: Run[], now: Date, watch: number): boolean {
+  if (runs.some((r) => r.status === "running")) return true;
+  if (watch > 0) return true;
+  return job.next_run_at !== null && new Date(job.next_run_at).getTime() - now.getTime() <= IMMINENT_MS;
+}
+
+/**
+ * The chart and latest runs. While polling, it replaces itself every 2 s; `watch` counts down extra polls after a
+ * manual trigger (the run appears only once a worker picks the trigger up).
+ */
+export function RunsPanel(props: { job: Job; runs: Run[]; now: Date; watch: number }): JSX.Element {
+  const poll = shouldPoll(props.job, props.runs, props.now, props.watch);
+  const next = Math.max(0, props.watch - 1);
+  return (
+    <div
+      id="runs-panel"
+      class="space-y-4"
+      hx-get={poll ? `/ui/jobs/${props.job.id}/runs-panel${next > 0 ? `?watch=${next}` : ""}` : undefined}
+      hx-trigger={poll ? `every ${POLL_INTERVAL}` : undefined}
+      hx-swap={poll ? "outerHTML" : undefined}
+      data-polling={poll ? "true" : "false"}
+    >
+      <Section title="Run durations" id="duration-chart">
+        <DurationChart runs={props.runs} />
+      </Section>
+      <Section
+        title="Latest runs"
+        id="latest-runs"
+        actions={
+          <span class="flex items-center gap-3 text-sm">
+            {poll ? (
+              <span class="inline-flex items-center gap-1 text-xs text-sky-700">
+                <span class="h-2 w-2 animate-pulse rounded-full bg-sky-500" aria-hidden="true" />
+                live
+              </span>
+            ) : (
+              ""
+            )}
+            <a href={`/ui/jobs/${props.job.id}/runs`} class={link}>
+              All runs →
+            </a>
+          </span>
+        }
+      >
+        <div aria-live="polite">
+          <RunsTable runs={props.runs.slice(0, 10)} timeZone={props.job.timezone} now={props.now} caption="Latest runs" />
+        </div>
+      </Section>
+    </div>
+  );
+}
+
+export function JobActions(props: { job: Job; csrfToken: string }): JSX.Element {
+  const j = props.job;
+  return (
+    <div class="flex flex-wrap gap-2">
+      <a href={`/ui/jobs/${j.id}/edit`} class={`${btn.base} ${btn.secondary}`}>
+        Edit
+      </a>
+      <form method="post" action={`/ui/jobs/${j.id}/trigger`}>
+        <input type="hidden" name="_csrf" value={props.csrfToken} />
+        <input type="hidden" name="return_to" value={`/ui/jobs/${j.id}`} />
+        <button type="submit" class={`${btn.base} ${btn.secondary}`}>
+          Run now
+        </button>
+      </form>
+      <form method="post" action={`/ui/jobs/${j.id}/${j.enabled ? "pause" : "resume"}`}>
+        <input type="hidden" name="_csrf" value={props.csrfToken} />
+        <input type="hidden" name="return_to" value={`/ui/jobs/${j.id}`} />
+        <button type="submit" class={`${btn.base} ${btn.secondary}`}>
+          {j.enabled ? "Pause" : "Resume"}
+        </button>
+      </form>
+      <a href={`/ui/jobs/${j.id}/delete`} class={`${btn.base} ${btn.danger}`}>
+        Delete
+      </a>
+    </div>
+  );
+}
+
+export interface JobDetailProps {
+  job: Job;
+  runs: Run[];
+  lastRun: Run | null;
+  preview: SchedulePreview | null;
+  now: Date;
+  watch: number;
+  csrfToken: string;
+}
+
+export function JobDetail(props: JobDetailProps): JSX.Element {
+  const j = props.job;
+  const body = prettyJsonValue(j.body);
+  const headers = maskHeaders(j.headers);
+  return (
+    <div class="space-y-4">
+      <div>
+        <a href="/ui/jobs" class={`${link} text-sm`}>
+          ← Jobs
+        </a>
+        <div class="mt-1 flex flex-wrap items-start justify-between gap-3">
+          <div class="min-w-0">
+            <h1 class="break-words text-2xl font-semibold text-slate-900" safe>
+              {j.name}
+            </h1>
+            <p class="mt-1 break-all font-mono text-sm text-slate-600">
+              <span class="font-semibold" safe>
+                {j.method}
+              </span>{" "}
+              <span safe>{j.url}</span>
+            </p>
+            <div class="mt-2">
+              <JobStatusBadges job={j} lastRun={props.lastRun} />
+            </div>
+          </div>
+          <JobActions job={j} csrfToken={props.csrfToken} />
+        </div>
+      </div>
+      <div class="grid grid-cols-1 gap-4 lg:grid-cols-2">
+        <Section title="Schedule" id="schedule">
+          <dl>
+            <Field label="Cron">
+              <code class="font-mono" safe>
+                {j.cron_expression}
+              </code>
+            </Field>
+            <Field label="Means">
+              <span safe>{props.preview?.description ?? "—"}</span>
+            </Field>
+            <Field label="Timezone">
+              <span safe>{j.timezone}</span>
+            </Field>
+            <Field label="Next run">
+              {j.next_run_at ? <Instant iso={j.next_run_at} timeZone={j.timezone} now={props.now} /> : <span class="text-slate-500">paused</span>}
+            </Field>
+            <Field label="Last run">
+              <Instant iso={j.last_run_at} timeZone={j.timezone} now={props.now} />
+            </Field>
+          </dl>
+          <details class="mt-2 text-sm">
+            <summary class="cursor-pointer text-slate-700">Upcoming fire times</summary>
+            <ol class="mt-1 space-y-0.5 font-mono text-xs text-slate-700">
+              {j.next_runs.map((iso) => (
+                <li>
+                  <span safe>{formatInZone(iso, j.timezone)}</span>{" "}
+                  <span class="text-slate-500">
+                    (<time datetime={iso} data-local-time safe>{formatInZone(iso, "UTC")}</time>)
+                  </span>
+                </li>
+              ))}
+            </ol>
+          </details>
+        </Section>
+        <Section title="Configuration" id="configuration">
+          <dl>
+            <Field label="Retries">
+              <span safe>{String(j.retry_max)}</span>
+            </Field>
+            <Field label="Timeout">
+              <span safe>{`${j.timeout_seconds} s`}</span>
+            </Field>
+            <Field label="Headers">
+              {headers.length === 0 ? (
+                <span class="text-slate-500">none</span>
+              ) : (
+                <ul class="space-y-0.5 font-mono text-xs">
+                  {headers.map(([k, v, masked]) => (
+                    <li class="break-all">
+                      <span class="font-semibold" safe>
+                        {k}
+                      </span>
+                      :{" "}
+                      {masked ? (
+                        <span class="text-slate-500" title="hidden: looks like a secret" aria-label="hidden value" safe>
+                          {v}
+                        </span>
+                      ) : (
+                        <span safe>{v}</span>
+                      )}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </Field>
+            <Field label="Body">{body === null ? <span class="text-slate-500">none</span> : <Code text={body} label="Request body" />}</Field>
+          </dl>
+        </Section>
+      </div>
+      <RunsPanel job={j} runs={props.runs} now={props.now} watch={props.watch} />
+    </div>
+  );
+}
+
+export function DeleteConfirm(props: { job: Job; csrfToken: string }): JSX.Element {
+  return (
+    <div class="mx-auto max-w-lg rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200">
+      <h1 class="text-xl font-semibold text-slate-900">Delete job?</h1>
+      <p class="mt-2 text-sm text-slate-700">
+        “<span class="font-medium" safe>{props.job.name}</span>” and all its runs will be deleted. This cannot be undone.
+      </p>
+      <form method="post" action={`/ui/jobs/${props.job.id}/delete`} class="mt-4 flex gap-2">
+        <input type="hidden" name="_csrf" value={props.csrfToken} />
+        <input type="hidden" name="confirm" value="yes" />
+        <button type="submit" class={`${btn.base} bg-red-600 text-white hover:bg-red-500`} autofocus>
+          Delete job
+        </button>
+        <a href={`/ui/jobs/${props.job.id}`} class={`${btn.base} ${btn.secondary}`}>
+          Cancel
+        </a>
+      </form>
+    </div>
+  );
+}

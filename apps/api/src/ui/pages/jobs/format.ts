@@ -1,0 +1,108 @@
+// Pure formatting helpers for the job and run pages (no I/O, no markup).
+
+/** "2026-03-07 10:15:30 CET": an instant in a given IANA zone, 24-hour clock, with the zone's short name. */
+export function formatInZone(iso: string | Date, timeZone: string): string {
+  const d = typeof iso === "string" ? new Date(iso) : iso;
+  if (Number.isNaN(d.getTime())) return String(iso);
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+      timeZoneName: "short",
+    }).formatToParts(d);
+  } catch {
+    return d.toISOString();
+  }
+  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${get("minute")}:${get("second")} ${get("timeZoneName")}`;
+}
+
+/** "in 3 min", "12 s ago": a coarse distance from `now`, for secondary labels. */
+export function relativeTime(iso: string, now: Date = new Date()): string {
+  const diff = new Date(iso).getTime() - now.getTime();
+  const abs = Math.abs(diff);
+  const s = Math.round(abs / 1000);
+  const label =
+    s < 60 ? `${s} s` : s < 3600 ? `${Math.round(s / 60)} min` : s < 86_400 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86_400)} d`;
+  if (s === 0) return "now";
+  return diff >= 0 ? `in ${label}` : `${label} ago`;
+}
+
+/** "850 ms", "1.24 s", "2 min 5 s". */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "—";
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  const m = Math.floor(ms / 60_000);
+  return `${m} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** "1.2 KiB" etc. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Header names whose values are credentials: Authorization, Cookie, *-Token, *-Key, anything with "secret". */
+export function isSecretHeader(name: string): boolean {
+  const n = name.toLowerCase();
+  return (
+    n === "authorization" ||
+    n === "proxy-authorization" ||
+    n === "cookie" ||
+    n === "set-cookie" ||
+    n.endsWith("-token") ||
+    n.endsWith("-key") ||
+    n === "token" ||
+    n === "apikey" ||
+    n.includes("secret") ||
+    n.includes("password")
+  );
+}
+
+export const MASK = "••••••••";
+
+/** Header entries with credential values replaced by a fixed mask (its length reveals nothing). */
+export function maskHeaders(headers: Record<string, string>): [name: string, value: string, masked: boolean][] {
+  return Object.entries(headers).map(([k, v]) => (isSecretHeader(k) ? [k, MASK, true] : [k, v, false]));
+}
+
+/** A JSON value pretty-printed, or null for no body. */
+export function prettyJsonValue(v: unknown): string | null {
+  return v === null || v === undefined ? null : JSON.stringify(v, null, 2);
+}
+
+/** A response body pretty-printed when it parses as JSON; otherwise as received. */
+export function prettyBody(body: string): { text: string; json: boolean } {
+  const trimmed = body.trim();
+  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+    try {
+      return { text: JSON.stringify(JSON.parse(trimmed), null, 2), json: true };
+    } catch {
+      // not JSON: shown raw
+    }
+  }
+  return { text: body, json: false };
+}
+
+/** The run's status as the badge tone used everywhere. */
+export type Tone = "green" | "red" | "amber" | "gray" | "blue";
+export const RUN_STATUS_TONE: Record<string, Tone> = { success: "green", failed: "red", running: "blue", lost: "amber" };
+export const ATTEMPT_OUTCOME_TONE: Record<string, Tone> = { success: "green", http_error: "red", timeout: "amber", network_error: "red" };
+
+/** IANA zones for the timezone field's suggestions. */
+export function timeZoneNames(): string[] {
+  try {
+    return ["UTC", ...Intl.supportedValuesOf("timeZone").filter((z) => z !== "UTC")];
+  } catch {
+    return ["UTC"];
+  }
+}

@@ -1,0 +1,259 @@
+// /ui/jobs/{jobId}/runs (paginated runs) and /ui/runs/{runId} (one run with every attempt).
+import type { RouterOutputs } from "@btick/contract";
+
+import { Badge, Code, Field, Instant, link, Section } from "./bits.tsx";
+import { RunsTable } from "./detail.tsx";
+import { ATTEMPT_OUTCOME_TONE, formatBytes, formatDuration, maskHeaders, prettyBody, prettyJsonValue, RUN_STATUS_TONE } from "./format.ts";
+import type { Job, Run } from "./list.tsx";
+
+export type RunDetail = RouterOutputs["runs"]["get"]["run"];
+
+export const RUN_STATUS_FILTERS = ["running", "success", "failed", "lost"] as const;
+
+export function JobRunsPage(props: { job: Job; runs: Run[]; cursor: string | null; nextCursor: string | null; status: string | null; now: Date }): JSX.Element {
+  const base = `/ui/jobs/${props.job.id}/runs`;
+  const withStatus = (extra: Record<string, string>) => {
+    const p = new URLSearchParams(extra);
+    if (props.status) p.set("status", props.status);
+    const s = p.toString();
+    return s === "" ? base : `${base}?${s}`;
+  };
+  return (
+    <div class="space-y-4">
+      <div>
+        <a href={`/ui/jobs/${props.job.id}`} class={`${link} text-sm`}>
+          ← <span safe>{props.job.name}</span>
+        </a>
+        <h1 class="mt-1 text-2xl font-semibold text-slate-900">Runs</h1>
+      </div>
+      <nav aria-label="Filter by status" class="flex flex-wrap gap-2 text-sm">
+        {[null, ...RUN_STATUS_FILTERS].map((s) => {
+          const href = s === null ? base : `${base}?status=${s}`;
+          const current = (props.status ?? null) === s;
+          return (
+            <a
+              href={href}
+              class={`rounded-full px-3 py-1 ring-1 ring-inset focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600 ${current ? "bg-indigo-600 text-white ring-indigo-600" : "bg-white text-slate-700 ring-slate-300 hover:bg-slate-50"}`}
+              aria-current={current ? "page" : undefined}
+            >
+              {s ?? "all"}
+            </a>
+          );
+        })}
+      </nav>
+      <Section title={props.status ? `Runs with status ${props.status}` : "All runs"} id="runs">
+        <RunsTable runs={props.runs} timeZone={props.job.timezone} now={props.now} caption="Runs, newest first" />
+        {props.cursor || props.nextCursor ? (
+          <nav class="mt-3 flex items-center justify-between text-sm" aria-label="Pagination">
+            {props.cursor ? (
+              <a href={withStatus({})} class={link}>
+                ← Newest
+              </a>
+            ) : (
+              <span />
+            )}
+            {props.nextCursor ? (
+              <a href={withStatus({ cursor: props.nextCursor })} class={link} rel="next">
+                Older runs →
+              </a>
+            ) : (
+              ""
+            )}
+          </nav>
+        ) : (
+          ""
+        )}
+      </Section>
+    </div>
+  );
+}
+
+function HeaderList(props: { entries: [string, string, boolean][] }): JSX.Element {
+  if (props.entries.length === 0) return <span class="text-slate-500">none</span>;
+  return (
+    <ul class="space-y-0.5 font-mono text-xs">
+      {props.entries.map(([k, v, masked]) => (
+        <li class="break-all">
+          <span class="font-semibold" safe>
+            {k}
+          </span>
+          :{" "}
+          {masked ? (
+            <span class="text-slate-500" aria-label="hidden value" safe>
+              {v}
+            </span>
+          ) : (
+            <span safe>{v}</span>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function RunPage(props: { run: RunDetail; job: Job | null; now: Date }): JSX.Element {
+  const r = props.run;
+  const tz = props.job?.timezone ?? "UTC";
+  const requestBody = prettyJsonValue(r.request_body);
+  const responseHeaders: [string, string, boolean][] = Object.entries(r.response_headers ?? {}).flatMap(([k, vs]) =>
+    vs.map((v): [string, string, boolean] => [k, v, false]),
+  );
+  const response = r.response_body === null ? null : prettyBody(r.response_body);
+  const running = r.status === "running";
+  return (
+    <div
+      id="run-page"
+      class="space-y-4"
+      hx-get={running ? `/ui/runs/${r.id}` : undefined}
+      hx-trigger={running ? "every 2s" : undefined}
+      hx-select={running ? "#run-page" : undefined}
+      hx-swap={running ? "outerHTML" : undefined}
+      data-polling={running ? "true" : "false"}
+    >
+      <div>
+        <a href={`/ui/jobs/${r.job_id}`} class={`${link} text-sm`}>
+          ← {props.job ? <span safe>{props.job.name}</span> : "Job"}
+        </a>
+        <div class="mt-1 flex flex-wrap items-center gap-3">
+          <h1 class="text-2xl font-semibold text-slate-900">Run</h1>
+          <Badge tone={RUN_STATUS_TONE[r.status] ?? "gray"} text={r.status} />
+          <span class="font-mono text-xs text-slate-500" safe>{r.id}</span>
+        </div>
+      </div>
+      <Section title="Summary" id="summary">
+        <dl>
+          <Field label="Trigger">
+            <span>{r.trigger_type}</span>
+          </Field>
+          <Field label="Scheduled for">
+            <Instant iso={r.scheduled_for} timeZone={tz} now={props.now} />
+          </Field>
+          <Field label="Started">
+            <Instant iso={r.started_at} timeZone={tz} now={props.now} />
+          </Field>
+          <Field label="Finished">
+            <Instant iso={r.finished_at} timeZone={tz} now={props.now} />
+          </Field>
+          <Field label="Duration">
+            <span safe>{formatDuration(r.duration_ms)}</span>
+          </Field>
+          <Field label="Attempts">
+            <span safe>{`${r.attempt_number} of at most ${r.max_attempts}`}</span>
+          </Field>
+          <Field label="Worker">
+            <span class="font-mono text-xs" safe>
+              {r.worker_id ?? "—"}
+            </span>
+          </Field>
+          {r.error_message ? (
+            <Field label="Error">
+              <span class="text-red-700" safe>
+                {r.error_message}
+              </span>
+            </Field>
+          ) : (
+            ""
+          )}
+        </dl>
+      </Section>
+      <Section title="Request" id="request">
+        <p class="break-all font-mono text-sm">
+          <span class="font-semibold" safe>
+            {r.request_method}
+          </span>{" "}
+          <span safe>{r.request_url}</span>
+        </p>
+        <dl class="mt-2">
+          <Field label="Headers">
+            <HeaderList entries={maskHeaders(r.request_headers)} />
+          </Field>
+          <Field label="Body">{requestBody === null ? <span class="text-slate-500">none</span> : <Code text={requestBody} label="Request body" />}</Field>
+        </dl>
+      </Section>
+      <Section title="Attempts" id="attempts">
+        {r.attempts.length === 0 ? (
+          <p class="text-sm text-slate-500">{running ? "The first attempt is in progress." : "No attempts were recorded."}</p>
+        ) : (
+          <div class="overflow-x-auto">
+            <table class="min-w-full divide-y divide-slate-200 text-sm">
+              <caption class="sr-only">Attempts</caption>
+              <thead class="text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
+                <tr>
+                  <th scope="col" class="px-2 py-2">
+                    #
+                  </th>
+                  <th scope="col" class="px-2 py-2">
+                    Outcome
+                  </th>
+                  <th scope="col" class="px-2 py-2">
+                    Status
+                  </th>
+                  <th scope="col" class="px-2 py-2">
+                    Started
+                  </th>
+                  <th scope="col" class="px-2 py-2">
+                    Duration
+                  </th>
+                  <th scope="col" class="px-2 py-2">
+                    Error
+                  </th>
+                </tr>
+              </thead>
+              <tbody class="divide-y divide-slate-100">
+                {r.attempts.map((a) => (
+                  <tr class="align-top">
+                    <td class="px-2 py-2" safe>{String(a.attempt_number)}</td>
+                    <td class="px-2 py-2">
+                      <Badge tone={ATTEMPT_OUTCOME_TONE[a.outcome] ?? "gray"} text={a.outcome.replace("_", " ")} />
+                    </td>
+                    <td class="px-2 py-2 font-mono text-xs" safe>{a.response_status_code === null ? "—" : String(a.response_status_code)}</td>
+                    <td class="px-2 py-2">
+                      <Instant iso={a.started_at} timeZone={tz} now={props.now} compact />
+                    </td>
+                    <td class="px-2 py-2" safe>{formatDuration(a.duration_ms)}</td>
+                    <td class="px-2 py-2 text-red-700" safe>
+                      {a.error_message ?? ""}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Section>
+      <Section title="Response" id="response">
+        {r.response_status_code === null && response === null ? (
+          <p class="text-sm text-slate-500">{running ? "Waiting for a response…" : "No response was received."}</p>
+        ) : (
+          <dl>
+            <Field label="Status">
+              <span class="font-mono" safe>{r.response_status_code === null ? "—" : String(r.response_status_code)}</span>
+            </Field>
+            <Field label="Headers">
+              <HeaderList entries={responseHeaders} />
+            </Field>
+            <Field label="Body">
+              {response === null ? (
+                <span class="text-slate-500">none</span>
+              ) : (
+                <div class="space-y-1">
+                  {r.response_body_truncated ? (
+                    <p class="text-xs font-medium text-amber-800">
+                      <Badge tone="amber" text="truncated" />{" "}
+                      <span safe>{`showing the first part of ${formatBytes(r.response_body_bytes ?? 0)} (${r.response_body_bytes ?? 0} bytes)`}</span>
+                    </p>
+                  ) : r.response_body_bytes !== null ? (
+                    <p class="text-xs text-slate-500" safe>{`${formatBytes(r.response_body_bytes)}${response.json ? ", JSON (pretty-printed)" : ""}`}</p>
+                  ) : (
+                    ""
+                  )}
+                  <Code text={response.text} label="Response body" />
+                </div>
+              )}
+            </Field>
+          </dl>
+        )}
+      </Section>
+    </div>
+  );
+}

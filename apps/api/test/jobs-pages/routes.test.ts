@@ -1,0 +1,213 @@
+// Job and run pages over inject(): plain-form fallbacks of the htmx actions, redirect targets, partials,
+// pagination, masking, the truncated-body marker and 404s for missing or foreign ids.
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
+
+import { buildServer } from "../../src/server.ts";
+import { UiClient, uniqueEmail } from "../ui/client.ts";
+
+let db: TestDatabase;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  db = await createTestDatabase("btick_jobs_pages");
+  app = await buildServer({ db: db.prisma });
+});
+afterAll(async () => {
+  await app.close();
+  await db.drop();
+});
+
+async function signedIn(): Promise<{ client: UiClient; tenantId: string }> {
+  const client = new UiClient(app);
+  const email = uniqueEmail("jobs");
+  expect((await client.register(email, "right password")).statusCode).toBe(303);
+  const user = await db.prisma.user.findUniqueOrThrow({ where: { email } });
+  return { client, tenantId: user.tenantId };
+}
+
+const jobForm = (over: Record<string, string | string[]> = {}) => ({
+  name: "nightly",
+  method: "POST",
+  url: "https://example.com/hook",
+  header_name: ["Authorization", "X-Plain", ""],
+  header_value: ["Bearer hidden-token", "shown", ""],
+  body: '{"a": 1}',
+  cron_expression: "0 3 * * *",
+  timezone: "Europe/Berlin",
+  retry_max: "1",
+  timeout_seconds: "30",
+  enabled: ["false", "true"],
+  ...over,
+});
+
+async function createJob(client: UiClient, over: Record<string, string | string[]> = {}): Promise<string> {
+  await client.get("/ui/jobs/new");
+  const res = await client.post("/ui/jobs", jobForm(over));
+  expect(res.statusCode, res.body.slice(0, 500)).toBe(303);
+  const id = /^\/ui\/jobs\/([0-9a-f-]{36})$/.exec(String(res.headers.location))?.[1];
+  expect(id).toBeDefined();
+  return id ?? "";
+}
+
+describe("job pages", () => {
+  it("creates a job from the form and shows it with secret headers masked", async () => {
+    const { client } = await signedIn();
+    const id = await createJob(client);
+    const job = await db.prisma.job.findUniqueOrThrow({ where: { id } });
+    expect(job).toMatchObject({ name: "nightly", headers: { Authorization: "Bearer hidden-token", "X-Plain": "shown" }, body: { a: 1 }, retryMax: 1, timeoutSeconds: 30 });
+    const page = await client.get(`/ui/jobs/${id}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain("shown");
+    expect(page.body).not.toContain("hidden-token");
+    expect(page.body).toContain("At 03:00");
+    // Not polling: nothing is running and the next run is hours away.
+    expect(page.body).toContain('data-polling="false"');
+  });
+
+  it("re-renders the form with 422, the typed values and every API message per field", async () => {
+    const { client } = await signedIn();
+    await client.get("/ui/jobs/new");
+    const res = await client.post("/ui/jobs", jobForm({ name: " ", url: "ftp://x", header_name: ["Bad Name"], header_value: ["v"], timeout_seconds: "0" }));
+    expect(res.statusCode).toBe(422);
+    expect(res.body).toMatch(/id="f-name-error"[^>]*>\s*<li>must not be empty/);
+    expect(res.body).toMatch(/id="f-url-error"[^>]*>\s*<li>must be an absolute http/);
+    expect(res.body).toMatch(/id="f-timeout_seconds-error"[^>]*>\s*<li>must be between 1 and 900/);
+    expect(res.body).toContain("Bad Name: is not a valid header name");
+    expect(res.body).toContain('value="ftp://x"');
+    expect(await db.prisma.job.count({ where: { url: "ftp://x" } })).toBe(0);
+  });
+
+  it("saves nothing when only the form sees a problem, yet lists the API's messages too", async () => {
+    const { client, tenantId } = await signedIn();
+    await client.get("/ui/jobs/new");
+    const res = await client.post("/ui/jobs", jobForm({ body: "{oops", cron_expression: "99 * * * *" }));
+    expect(res.statusCode).toBe(422);
+    expect(res.body).toMatch(/id="f-body-error"[^>]*>\s*<li>must be valid JSON/);
+    expect(res.body).toMatch(/id="f-cron_expression-error"[^>]*>\s*<li>invalid cron expression/);
+    expect(res.body).not.toContain("__validate_only");
+    expect(await db.prisma.job.count({ where: { tenantId } })).toBe(0);
+  });
+
+  it("pause, resume and trigger without htmx redirect back with a notice; htmx gets the row", async () => {
+    const { client } = await signedIn();
+    const id = await createJob(client);
+    await client.get("/ui/jobs");
+    const paused = await client.post(`/ui/jobs/${id}/pause`, { return_to: "/ui/jobs" });
+    expect(paused.statusCode).toBe(303);
+    expect(paused.headers.location).toBe("/ui/jobs");
+    expect((await db.prisma.job.findUniqueOrThrow({ where: { id } })).enabled).toBe(false);
+    // Only UI paths are accepted as return targets.
+    for (const evil of ["//evil.example/x", "https://evil.example/", "/\\evil.example"]) {
+      const r = await client.post(`/ui/jobs/${id}/resume`, { return_to: evil });
+      expect(r.headers.location).toBe(`/ui/jobs/${id}`);
+    }
+    const triggered = await client.post(`/ui/jobs/${id}/trigger`, { return_to: `/ui/jobs/${id}` });
+    expect(triggered.headers.location).toBe(`/ui/jobs/${id}?watch=15`);
+    expect(await db.prisma.manualTrigger.count({ where: { jobId: id } })).toBe(1);
+    const watching = await client.get(`/ui/jobs/${id}?watch=15`);
+    expect(watching.body).toContain('data-polling="true"');
+    expect(watching.body).toContain(`hx-get="/ui/jobs/${id}/runs-panel?watch=14"`);
+
+    const row = await client.post(`/ui/jobs/${id}/pause`, {}, { headers: { "hx-request": "true", "x-csrf-token": client.csrf } });
+    expect(row.statusCode).toBe(200);
+    expect(row.body).toMatch(new RegExp(`^<tr id="job-${id}"`));
+    expect(row.body).toContain("Paused.");
+    expect(row.body).toContain(">Resume<");
+  });
+
+  it("deletes only after confirmation", async () => {
+    const { client } = await signedIn();
+    const id = await createJob(client);
+    await client.get(`/ui/jobs/${id}`);
+    const ask = await client.post(`/ui/jobs/${id}/delete`);
+    expect(ask.statusCode).toBe(200);
+    expect(ask.body).toContain("Delete job?");
+    expect(await db.prisma.job.count({ where: { id } })).toBe(1);
+    const done = await client.post(`/ui/jobs/${id}/delete`, { confirm: "yes" });
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe("/ui/jobs");
+    expect(await db.prisma.job.count({ where: { id } })).toBe(0);
+  });
+
+  it("serves the preview and header-row partials", async () => {
+    const { client } = await signedIn();
+    const ok = await client.get("/ui/jobs/schedule-preview?cron_expression=*/10+*+*+*+*&timezone=Asia/Tokyo", { "hx-request": "true" });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.body).toContain("Every 10 minutes");
+    expect(ok.body.match(/<li>/g)).toHaveLength(5);
+    const bad = await client.get("/ui/jobs/schedule-preview?cron_expression=*+*&timezone=UTC", { "hx-request": "true" });
+    expect(bad.body).toContain("must have 5 fields");
+    const row = await client.get("/ui/jobs/header-row", { "hx-request": "true" });
+    expect(row.body).toMatch(/^<li/);
+    expect(row.body).toContain('name="header_name"');
+  });
+
+  it("paginates jobs and filters by status and name", async () => {
+    const { client } = await signedIn();
+    for (let i = 0; i < 22; i++) await createJob(client, { name: `job ${String(i).padStart(2, "0")}` });
+    const first = await client.get("/ui/jobs");
+    expect(first.body.match(/<tr id="job-/g)).toHaveLength(20);
+    const next = /href="(\/ui\/jobs\?cursor=[^"]+)"[^>]*rel="next"/.exec(first.body)?.[1];
+    expect(next).toBeDefined();
+    const second = await client.get((next ?? "").replace(/&amp;/g, "&"));
+    expect(second.body.match(/<tr id="job-/g)).toHaveLength(2);
+    expect(second.body).toContain("job 00");
+    const search = await client.get("/ui/jobs?q=job+1");
+    expect(search.body.match(/<tr id="job-/g)).toHaveLength(10);
+    expect((await client.get("/ui/jobs?status=paused")).body).toContain("No jobs match these filters.");
+  });
+
+  it("shows a run with the truncated marker and the full size", async () => {
+    const { client, tenantId } = await signedIn();
+    const id = await createJob(client);
+    const run = await db.prisma.jobRun.create({
+      data: {
+        jobId: id,
+        tenantId,
+        triggerType: "manual",
+        scheduledFor: new Date(),
+        status: "failed",
+        attemptNumber: 2,
+        maxAttempts: 2,
+        requestMethod: "POST",
+        requestUrl: "https://example.com/hook",
+        requestHeaders: { Authorization: "Bearer hidden-token" },
+        responseStatusCode: 502,
+        responseHeaders: { "content-type": ["text/plain"] },
+        responseBody: "x".repeat(100),
+        responseBodyTruncated: true,
+        responseBodyBytes: 200_000,
+        errorMessage: "received non-2xx status code 502",
+        finishedAt: new Date(),
+        durationMs: 1234,
+      },
+    });
+    const page = await client.get(`/ui/runs/${run.id}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain("truncated");
+    expect(page.body).toContain("200000 bytes");
+    expect(page.body).toContain("received non-2xx status code 502");
+    expect(page.body).not.toContain("hidden-token");
+    const runs = await client.get(`/ui/jobs/${id}/runs?status=failed`);
+    expect(runs.body).toContain(`/ui/runs/${run.id}`);
+    expect((await client.get(`/ui/jobs/${id}/runs?status=success`)).body).not.toContain(`/ui/runs/${run.id}`);
+  });
+
+  it("answers 404 pages for missing, malformed and foreign ids", async () => {
+    const { client } = await signedIn();
+    const id = await createJob(client);
+    const { client: other } = await signedIn();
+    for (const path of [`/ui/jobs/${id}`, `/ui/jobs/${id}/edit`, `/ui/jobs/${id}/runs`, `/ui/jobs/${id}/delete`, "/ui/jobs/nope", `/ui/runs/${id}`]) {
+      const res = await other.get(path);
+      expect(res.statusCode, path).toBe(404);
+      expect(res.headers["content-type"]).toMatch(/^text\/html/);
+    }
+    await other.get("/ui/jobs");
+    expect((await other.post(`/ui/jobs/${id}/pause`)).statusCode).toBe(404);
+    expect((await other.post(`/ui/jobs/${id}/delete`, { confirm: "yes" })).statusCode).toBe(404);
+    expect(await db.prisma.job.count({ where: { id } })).toBe(1);
+  });
+});
