@@ -146,6 +146,9 @@ function toBTickError(err: unknown, procedure: string): BTickError {
   if (chain.some((c) => (c as { name?: string }).name === "TimeoutError")) {
     return new BTickError({ status: 0, error_code: "TIMEOUT", message: `${procedure}: request timed out`, procedure }, { cause: err });
   }
+  if (chain.some((c) => (c as { name?: string }).name === "AbortError")) {
+    return new BTickError({ status: 0, error_code: "ABORTED", message: `${procedure}: request aborted`, procedure }, { cause: err });
+  }
   const inner = chain.at(-1);
   const detail = inner instanceof Error && inner.message ? `: ${inner.message}` : "";
   return new BTickError({ status: 0, error_code: "NETWORK_ERROR", message: `${procedure}: network error${detail}`, procedure }, { cause: err });

@@ -2,7 +2,7 @@
 //   {"status": 400, "error": {"error_code": "INVALID_REQUEST", "error_message": "Validation failed"},
 //    "validation": [{"field": "cron_expression", "message": "never fires"}]}
 // which tRPC delivers in the error shape's `data.envelope`. Failures without a response (connection refused,
-// DNS, timeout) get status 0 and the codes NETWORK_ERROR or TIMEOUT.
+// DNS, timeout, cancellation) get status 0 and the codes NETWORK_ERROR, TIMEOUT or ABORTED.
 
 /** One invalid input field: snake_case name (nested as `headers.X-Foo`) and a short message. */
 export interface FieldError {
@@ -31,7 +31,8 @@ export type ErrorCode =
   | "SERVICE_UNAVAILABLE"
   | "INTERNAL_SERVER_ERROR"
   | "NETWORK_ERROR"
-  | "TIMEOUT";
+  | "TIMEOUT"
+  | "ABORTED";
 
 const CODES: Record<number, ErrorCode> = {
   400: "INVALID_REQUEST",
@@ -51,7 +52,7 @@ export class BTickError extends Error {
   override name = "BTickError";
   /** HTTP status; 0 when no response arrived (network error or timeout). */
   readonly status: number;
-  /** The API's `error.error_code`, or NETWORK_ERROR / TIMEOUT. */
+  /** The API's `error.error_code`, or NETWORK_ERROR / TIMEOUT / ABORTED (no response). */
   readonly error_code: ErrorCode;
   /** Per-field messages for validation failures (empty otherwise). */
   readonly validation: FieldError[];
@@ -69,7 +70,7 @@ export class BTickError extends Error {
     this.procedure = init.procedure;
   }
 
-  /** True when the request got no response (connection failure or timeout). */
+  /** True when the request got no response (connection failure, timeout or cancellation). */
   get isNetworkError(): boolean {
     return this.status === 0;
   }

@@ -1,7 +1,5 @@
 // A live API server for the SDK's tests: a fresh test database, a tenant with an all-scopes key, the real
 // Fastify app listening on an ephemeral port, and fixtures (a job with a run, a second key to revoke).
-import type { FastifyInstance } from "fastify";
-
 import { buildServer } from "@btick/api/src/server.ts";
 import { addApiKey, createTenantWithKey, type TestPrincipal } from "@btick/contract/testing";
 import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
@@ -10,7 +8,7 @@ export interface LiveServer {
   baseUrl: string;
   principal: TestPrincipal;
   db: TestDatabase;
-  app: FastifyInstance;
+  app: Awaited<ReturnType<typeof buildServer>>;
   close(): Promise<void>;
 }
 
