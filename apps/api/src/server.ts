@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 
 import type { Db } from "@btick/db";
 
+import { docsPlugin } from "./plugins/docs.ts";
 import { BODY_LIMIT_BYTES, errorsPlugin } from "./plugins/errors.ts";
 import { healthPlugin } from "./plugins/health.ts";
 import { openapiPlugin } from "./plugins/openapi.ts";
@@ -41,6 +42,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(formbody);
   await app.register(healthPlugin, { db: deps.db });
   await app.register(openapiPlugin);
+  await app.register(docsPlugin);
   await app.register(trpcPlugin, { db: deps.db });
   await app.register(restPlugin, { db: deps.db });
   return app;
