@@ -79,6 +79,16 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenAPIObject {
 
   // trpc-to-openapi registers its own error shapes (`error.*`); the server sends the envelope instead.
   const schemas = Object.fromEntries(Object.entries(doc.components?.schemas ?? {}).filter(([name]) => !name.startsWith("error.")));
+  // zod's recursive JSON schema comes out as `JsonValue -> __schemaN -> itself`, which code generators turn into
+  // self-referencing types; "any JSON value" is exactly the empty schema, so say that instead.
+  for (const [name, schema] of Object.entries(schemas)) {
+    const ref = (schema as { $ref?: string }).$ref;
+    if ((name === "JsonValue" || name === "JsonValueOutput") && ref?.startsWith("#/components/schemas/__schema")) {
+      schemas[name] = { description: "Any JSON value (object, array, string, number, boolean or null)." };
+      delete schemas[ref.slice("#/components/schemas/".length)];
+    }
+  }
+  if (Object.keys(schemas).some((n) => n.startsWith("__schema"))) throw new Error("OpenAPI: unexpected anonymous schema");
   doc.components = { ...doc.components, schemas: { ...schemas, ErrorEnvelope: errorEnvelopeSchema } };
   doc.tags = (doc.tags ?? []).map((tag) => ({ ...tag, description: TAG_DESCRIPTIONS[tag.name] ?? tag.name }));
   for (const route of restRoutes) {
