@@ -1,7 +1,7 @@
 // Runs the real `btick` binary as a subprocess against a live API server: login (config file 0600), jobs, runs and
 // keys commands with table and --json output, and API errors with non-zero exit codes.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";

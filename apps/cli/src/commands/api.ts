@@ -1,6 +1,6 @@
 // User commands on the API through @btick/sdk: login/logout, jobs, runs and keys. Tables by default, `--json` for
 // scripts (the API's output object, unchanged). API errors exit non-zero with the API's message and validation lines.
-import { Command, Option } from "commander";
+import { Option, type Command } from "commander";
 
 import { BTick, BTickError, type ApiKey, type Job, type JobsCreateInput, type JobsUpdateInput, type JsonValue, type Run, type Scope } from "@btick/sdk";
 
