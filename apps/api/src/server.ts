@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import { DEV_SESSION_SECRET } from "@btick/config";
 import type { Db } from "@btick/db";
 
+import { docsPlugin } from "./plugins/docs.ts";
 import { BODY_LIMIT_BYTES, errorsPlugin } from "./plugins/errors.ts";
 import { healthPlugin } from "./plugins/health.ts";
 import { jsonBodyPlugin } from "./plugins/jsonBody.ts";
@@ -55,6 +56,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(formbody);
   await app.register(healthPlugin, { db: deps.db });
   await app.register(openapiPlugin);
+  await app.register(docsPlugin);
   await app.register(trpcPlugin, { db: deps.db });
   await app.register(restPlugin, { db: deps.db });
   await app.register(uiPlugin, {

@@ -11,7 +11,15 @@ export function loadDotEnv(file = join(repoRoot, ".env")): void {
   if (existsSync(file)) process.loadEnvFile(file);
 }
 
+const optionalText = z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v), z.string().optional());
+
 export const cliEnvSchema = z.object({
+  /** API base URL for the jobs/runs/keys commands; overrides the one saved by `btick login`. */
+  BTICK_BASE_URL: optionalText,
+  /** API key for the jobs/runs/keys commands; overrides the one saved by `btick login`. */
+  BTICK_API_KEY: optionalText,
+  /** Where `btick login` keeps its config (`$XDG_CONFIG_HOME/btick/config.json`; default `~/.config`). */
+  XDG_CONFIG_HOME: optionalText,
   /** PostgreSQL to use; when unset, the embedded database of `pnpm start` (started if needed). */
   DATABASE_URL: z.preprocess(
     (v) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v),

@@ -1,8 +1,9 @@
-// The `btick` command tree. Admin commands talk to the database; user-facing commands (jobs, runs, keys
-// through the SDK) register here the same way.
+// The `btick` command tree: user commands (login, jobs, runs, keys) call the API through @btick/sdk; admin
+// commands talk to the database.
 import { Command, CommanderError } from "commander";
 
 import { registerAdminCommands } from "./commands/admin.ts";
+import { registerApiCommands } from "./commands/api.ts";
 import { CliError, describeError } from "./errors.ts";
 import type { Io } from "./io.ts";
 
@@ -12,6 +13,7 @@ export function buildProgram(io: Io): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+  registerApiCommands(program, io);
   registerAdminCommands(program, io);
   // Subcommands inherit neither exitOverride nor output settings from their parent; apply them to all.
   const apply = (cmd: Command) => {

@@ -2,6 +2,7 @@
 // adjusted to what the server really sends: 201/202 success statuses and the error envelope for errors.
 import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
 
+import { DEFAULT_ERROR_EXAMPLES, OPERATION_DOCS, TAG_DESCRIPTIONS } from "./openapi-examples.ts";
 import { restRoutes } from "./rest.ts";
 import { appRouter } from "./root.ts";
 
@@ -55,7 +56,10 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   "401": "Missing bearer token or invalid API key",
   "403": "The API key lacks the required scope",
   "404": "Not found (including another tenant's resources)",
+  "405": "Method not allowed",
+  "413": "Request body too large (limit 1 MiB)",
   "500": "Internal server error",
+  "503": "Service unavailable: the database cannot be reached; retry later",
 };
 
 export interface OpenApiOptions {
@@ -77,22 +81,59 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenAPIObject {
 
   // trpc-to-openapi registers its own error shapes (`error.*`); the server sends the envelope instead.
   const schemas = Object.fromEntries(Object.entries(doc.components?.schemas ?? {}).filter(([name]) => !name.startsWith("error.")));
+  // zod's recursive JSON schema comes out as `JsonValue -> __schemaN -> itself`, which code generators turn into
+  // self-referencing types; "any JSON value" is exactly the empty schema, so say that instead.
+  for (const [name, schema] of Object.entries(schemas)) {
+    const ref = (schema as { $ref?: string }).$ref;
+    if ((name === "JsonValue" || name === "JsonValueOutput") && ref?.startsWith("#/components/schemas/__schema")) {
+      schemas[name] = { description: "Any JSON value (object, array, string, number, boolean or null)." };
+      delete schemas[ref.slice("#/components/schemas/".length)];
+    }
+  }
+  if (Object.keys(schemas).some((n) => n.startsWith("__schema"))) throw new Error("OpenAPI: unexpected anonymous schema");
   doc.components = { ...doc.components, schemas: { ...schemas, ErrorEnvelope: errorEnvelopeSchema } };
+  doc.tags = (doc.tags ?? []).map((tag) => ({ ...tag, description: TAG_DESCRIPTIONS[tag.name] ?? tag.name }));
   for (const route of restRoutes) {
     const op = doc.paths?.[route.path]?.[route.method.toLowerCase() as "get"];
     if (!op?.responses) continue;
+    const docs = OPERATION_DOCS[route.procedure];
+    if (!docs) throw new Error(`OpenAPI: no description/examples for ${route.procedure}`);
+    op.description = docs.description;
+    if (route.procedure === "health.check") {
+      // Public and database-free: no security requirement and no server-side failure mode to document.
+      op.security = [];
+    }
     const responses = op.responses as Record<string, Record<string, unknown>>;
     if (route.successStatus !== 200 && responses["200"]) {
       responses[String(route.successStatus)] = responses["200"];
       delete responses["200"];
     }
-    for (const status of Object.keys(responses)) {
+    const requestContent = (op.requestBody as { content?: Record<string, Record<string, unknown>> } | undefined)?.content?.["application/json"];
+    if (requestContent && docs.request !== undefined) requestContent["example"] = docs.request;
+    const successContent = (responses[String(route.successStatus)]?.["content"] as Record<string, Record<string, unknown>> | undefined)?.["application/json"];
+    if (successContent) successContent["example"] = docs.response;
+    // Ids in the path: a malformed one is a 400, an unknown (or another tenant's) one a 404.
+    if (route.path.includes("{")) {
+      responses["400"] ??= {};
+      responses["404"] ??= {};
+    } else {
+      delete responses["404"];
+    }
+    if (requestContent) responses["413"] ??= {};
+    if (route.procedure === "health.check") delete responses["500"];
+    else responses["503"] ??= {};
+    for (const status of Object.keys(responses).sort()) {
       if (status.startsWith("2")) continue;
+      const example = docs.errors?.[status] ?? DEFAULT_ERROR_EXAMPLES[status];
       responses[status] = {
         description: ERROR_DESCRIPTIONS[status] ?? "Error",
-        content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorEnvelope" } } },
+        content: {
+          "application/json": { schema: { $ref: "#/components/schemas/ErrorEnvelope" }, ...(example ? { example } : {}) },
+        },
       };
     }
+    // Keep responses in status order.
+    op.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b))) as typeof op.responses;
   }
   return doc;
 }

@@ -1,0 +1,214 @@
+// Runs the real `btick` binary as a subprocess against a live API server: login (config file 0600), jobs, runs and
+// keys commands with table and --json output, and API errors with non-zero exit codes.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { buildServer } from "@btick/api/src/server.ts";
+import { addApiKey, createTenantWithKey, type TestPrincipal } from "@btick/contract/testing";
+import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
+
+const bin = fileURLToPath(new URL("../bin/btick.js", import.meta.url));
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let db: TestDatabase;
+let app: Awaited<ReturnType<typeof buildServer>>;
+let baseUrl: string;
+let owner: TestPrincipal;
+let home: string;
+
+function btick(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [bin, ...args],
+      { env: { PATH: process.env["PATH"], HOME: home, XDG_CONFIG_HOME: join(home, "config"), ...opts.env } },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(opts.input ?? "");
+  });
+}
+
+const configFile = () => join(home, "config", "btick", "config.json");
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), "btick-cli-home-"));
+  db = await createTestDatabase("btick_cli_api");
+  owner = await createTenantWithKey(db.prisma);
+  app = await buildServer({ db: db.prisma });
+  baseUrl = await app.listen({ port: 0, host: "127.0.0.1" });
+});
+afterAll(async () => {
+  await app?.close();
+  await db?.drop();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe("btick login", () => {
+  it("refuses to run API commands before login", async () => {
+    const r = await btick(["jobs", "list"]);
+    expect(r).toMatchObject({ code: 1, stdout: "" });
+    expect(r.stderr).toBe("error: not logged in: run `btick login` (or set BTICK_BASE_URL and BTICK_API_KEY)\n");
+  });
+
+  it("rejects a bad key and an unreachable server, saving nothing", async () => {
+    const bad = await btick(["login", "--base-url", baseUrl, "--api-key", "skd_000000000000_notarealsecretnotarealsecret12"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe(`error: cannot log in to ${baseUrl}: invalid api key\n`);
+    const down = await btick(["login", "--base-url", "http://127.0.0.1:1", "--api-key", owner.rawKey]);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/^error: cannot log in to http:\/\/127\.0\.0\.1:1: .*network error/);
+    expect(() => statSync(configFile())).toThrow();
+  });
+
+  it("asks for the URL and key on stdin, verifies them and saves them with 0600 permissions", async () => {
+    const r = await btick(["login"], { input: `${baseUrl}/\n${owner.rawKey}\n` });
+    expect(r.stderr).toBe("API base URL: API key: ");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`logged in to ${baseUrl} (key ${owner.keyPrefix}…); saved to ${configFile()}\n`);
+    expect(statSync(configFile()).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(configFile(), "utf8"))).toEqual({ base_url: baseUrl, api_key: owner.rawKey });
+  });
+
+  it("accepts a valid key without jobs:read (403 proves the key is valid)", async () => {
+    const key = await addApiKey(db.prisma, owner.tenantId, ["runs:read"]);
+    const other = mkdtempSync(join(tmpdir(), "btick-cli-other-"));
+    const r = await btick(["login", "--base-url", baseUrl, "--api-key", key.rawKey], { env: { XDG_CONFIG_HOME: other } });
+    expect(r.code).toBe(0);
+    expect(statSync(join(other, "btick", "config.json")).mode & 0o777).toBe(0o600);
+    rmSync(other, { recursive: true, force: true });
+  });
+});
+
+describe("btick jobs, runs and keys", () => {
+  let jobId = "";
+
+  it("creates a job (table and --json)", async () => {
+    const r = await btick([
+      "jobs", "create", "--name", "cli job", "--method", "post", "--url", "https://example.com/hook", "--cron", "*/5 * * * *",
+      "--timezone", "Europe/Berlin", "--header", "X-Source: cli", "--body", '{"a":1}', "--retry-max", "2", "--json",
+    ]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const { job } = JSON.parse(r.stdout) as { job: { id: string; method: string; headers: object; body: unknown; retry_max: number } };
+    expect(job).toMatchObject({ method: "POST", headers: { "X-Source": "cli" }, body: { a: 1 }, retry_max: 2 });
+    jobId = job.id;
+
+    const table = await btick(["jobs", "create", "--name", "second", "--method", "GET", "--url", "https://example.com/2", "--cron", "0 * * * *", "--disabled"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^id\s+[0-9a-f-]{36}$/m);
+    expect(table.stdout).toMatch(/^enabled\s+false$/m);
+  });
+
+  it("lists jobs as a table, as JSON, filtered and across pages", async () => {
+    const t = await btick(["jobs", "list"]);
+    expect(t.code).toBe(0);
+    const lines = t.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+METHOD\s+SCHEDULE\s+TIMEZONE\s+ENABLED\s+NEXT RUN\s+URL$/);
+    expect(lines).toHaveLength(3);
+    expect(t.stdout).toContain("cli job");
+
+    const j = JSON.parse((await btick(["jobs", "list", "--enabled", "false", "--json"])).stdout) as { jobs: { name: string }[]; next_cursor: null };
+    expect(j.jobs.map((x) => x.name)).toEqual(["second"]);
+
+    const page = await btick(["jobs", "list", "--limit", "1"]);
+    expect(page.stdout).toMatch(/^next page: --cursor \S+$/m);
+    const all = JSON.parse((await btick(["jobs", "list", "--limit", "1", "--all", "--json"])).stdout) as { jobs: unknown[] };
+    expect(all.jobs).toHaveLength(2);
+  });
+
+  it("gets, updates, pauses, resumes and triggers a job", async () => {
+    expect((await btick(["jobs", "get", jobId])).stdout).toMatch(/^name\s+cli job$/m);
+    const upd = JSON.parse((await btick(["jobs", "update", jobId, "--name", "renamed", "--clear-body", "--json"])).stdout) as { job: { name: string; body: unknown } };
+    expect(upd.job).toMatchObject({ name: "renamed", body: null });
+    expect((await btick(["jobs", "pause", jobId])).stdout).toBe(`paused job ${jobId} (next run: -)\n`);
+    expect((await btick(["jobs", "resume", jobId])).stdout).toMatch(new RegExp(`^resumed job ${jobId} \\(next run: \\d{4}-`));
+    const trig = await btick(["jobs", "trigger", jobId]);
+    expect(trig.stdout).toMatch(/^manual trigger accepted \(trigger [0-9a-f-]{36}\)\n$/);
+    expect(await db.prisma.manualTrigger.count({ where: { jobId } })).toBe(1);
+  });
+
+  it("lists and shows runs", async () => {
+    const run = await db.prisma.jobRun.create({
+      data: {
+        jobId, tenantId: owner.tenantId, scheduledFor: new Date("2026-01-01T00:00:00Z"), status: "failed", attemptNumber: 1, maxAttempts: 1,
+        requestMethod: "POST", requestUrl: "https://example.com/hook", responseStatusCode: 503, errorMessage: "HTTP 503", durationMs: 12,
+        finishedAt: new Date("2026-01-01T00:00:00.012Z"),
+        attempts: { create: [{ attemptNumber: 1, outcome: "http_error", responseStatusCode: 503, errorMessage: "HTTP 503", startedAt: new Date("2026-01-01T00:00:00Z"), finishedAt: new Date("2026-01-01T00:00:00.012Z"), durationMs: 12 }] },
+      },
+    });
+    const t = await btick(["runs", "list", jobId, "--status", "failed"]);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/^ID\s+TRIGGER\s+SCHEDULED FOR\s+STATUS/);
+    expect(t.stdout).toContain(run.id);
+    expect(t.stdout).toContain("HTTP 503");
+    const j = JSON.parse((await btick(["runs", "list", jobId, "--all", "--json"])).stdout) as { runs: { id: string }[] };
+    expect(j.runs.map((r) => r.id)).toEqual([run.id]);
+    const got = await btick(["runs", "get", run.id]);
+    expect(got.stdout).toMatch(/^status\s+failed$/m);
+    expect(got.stdout).toMatch(/^attempts:\n#\s+OUTCOME/m);
+    expect(JSON.parse((await btick(["runs", "get", run.id, "--json"])).stdout)).toMatchObject({ run: { id: run.id, attempts: [{ outcome: "http_error" }] } });
+    const bad = await btick(["runs", "list", jobId, "--status", "weird"]);
+    expect(bad.code).not.toBe(0);
+  });
+
+  it("creates, lists and revokes keys", async () => {
+    const created = await btick(["keys", "create", "--name", "ci", "--scopes", "jobs:read,jobs:trigger"]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^skd_[0-9a-f]{12}_\S+\n$/);
+    expect(created.stderr).toMatch(/^created API key "ci" \(skd_[0-9a-f]{12}, scopes jobs:read,jobs:trigger\)/);
+    const list = JSON.parse((await btick(["keys", "list", "--json"])).stdout) as { api_keys: { id: string; name: string }[] };
+    const ci = list.api_keys.find((k) => k.name === "ci");
+    expect(ci).toBeDefined();
+    expect((await btick(["keys", "list"])).stdout).toMatch(/^ID\s+NAME\s+PREFIX\s+STATE/);
+    const revoked = await btick(["keys", "revoke", ci?.id ?? ""]);
+    expect(revoked.stdout).toMatch(/^revoked API key skd_[0-9a-f]{12} \(ci\)\n$/);
+    expect(JSON.parse((await btick(["keys", "list", "--all", "--json"])).stdout).api_keys.find((k: { id: string }) => k.id === ci?.id).state).toBe("revoked");
+    const badScope = await btick(["keys", "create", "--name", "x", "--scopes", "jobs:everything"]);
+    expect(badScope).toMatchObject({ code: 1, stdout: "" });
+    expect(badScope.stderr).toMatch(/^error: invalid scope "jobs:everything"; valid scopes: /);
+  });
+
+  it("reports API errors with the API's message, validation lines and exit code 1", async () => {
+    const invalid = await btick(["jobs", "create", "--name", " ", "--method", "GET", "--url", "nope", "--cron", "0 0 31 2 *"]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stdout).toBe("");
+    expect(invalid.stderr).toMatch(/^error: 400 INVALID_REQUEST: Validation failed\n {2}name: .+\n {2}url: .+\n {2}cron_expression: .+\n$/);
+    const missing = await btick(["jobs", "get", "00000000-0000-4000-8000-000000000000"]);
+    expect(missing).toEqual({ code: 1, stdout: "", stderr: "error: 404 NOT_FOUND: job not found\n" });
+    const badId = await btick(["jobs", "delete", "nope"]);
+    expect(badId.stderr).toBe("error: 400 INVALID_REQUEST: invalid jobId\n");
+    const usage = await btick(["jobs", "create", "--name", "x"]);
+    expect(usage).toMatchObject({ code: 1, stderr: "error: missing required option --method, --url, --cron\n" });
+  });
+
+  it("lets BTICK_BASE_URL and BTICK_API_KEY override the saved settings", async () => {
+    const key = await addApiKey(db.prisma, owner.tenantId, ["runs:read"]);
+    const r = await btick(["jobs", "list"], { env: { BTICK_API_KEY: key.rawKey } });
+    expect(r).toMatchObject({ code: 1, stderr: "error: 403 FORBIDDEN: this operation requires the jobs:read scope\n" });
+    const wrongUrl = await btick(["jobs", "list"], { env: { BTICK_BASE_URL: "http://127.0.0.1:1" } });
+    expect(wrongUrl.code).toBe(1);
+    expect(wrongUrl.stderr).toMatch(/network error/);
+  });
+
+  it("deletes a job and logs out", async () => {
+    expect((await btick(["jobs", "delete", jobId, "--json"])).stdout).toBe('{\n  "message": "job deleted"\n}\n');
+    expect((await btick(["logout"])).stdout).toBe(`removed ${configFile()}\n`);
+    expect((await btick(["jobs", "list"])).code).toBe(1);
+  });
+
+  it("keeps the admin commands", async () => {
+    const r = await btick(["admin", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("create-user");
+  });
+});

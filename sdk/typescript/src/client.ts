@@ -1,0 +1,255 @@
+// The BTick client: a thin, typed layer over @trpc/client. It imports only the router's *type*; the method
+// signatures use the generated wire types (src/generated/api-types.ts), and the calls below are type-checked
+// against the router, so the SDK cannot drift from the API.
+import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
+
+import type { AppRouter } from "@btick/contract";
+
+import { BTickError, errorCodeForStatus, isErrorEnvelope } from "./errors.ts";
+import type {
+  ApiKey,
+  ApiKeysCreateInput,
+  ApiKeysCreateOutput,
+  ApiKeysListInput,
+  ApiKeysListOutput,
+  ApiKeysRevokeInput,
+  ApiKeysRevokeOutput,
+  HealthCheckOutput,
+  Job,
+  JobsCreateInput,
+  JobsCreateOutput,
+  JobsDeleteInput,
+  JobsDeleteOutput,
+  JobsGetInput,
+  JobsGetOutput,
+  JobsListInput,
+  JobsListOutput,
+  JobsPauseInput,
+  JobsPauseOutput,
+  JobsResumeInput,
+  JobsResumeOutput,
+  JobsTriggerInput,
+  JobsTriggerOutput,
+  JobsUpdateInput,
+  JobsUpdateOutput,
+  Run,
+  RunsGetInput,
+  RunsGetOutput,
+  RunsListInput,
+  RunsListOutput,
+} from "./generated/api-types.ts";
+
+/** A `fetch` implementation (the global one by default). */
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+export interface BTickOptions {
+  /** Where the API runs, e.g. `https://btick.example.com` (the SDK appends `/trpc`). */
+  baseUrl: string;
+  /** An API key (`skd_<prefix>_<secret>`), sent as `Authorization: Bearer <key>`. */
+  apiKey: string;
+  /** Custom fetch (proxies, tests, instrumentation). Default: the global `fetch`. */
+  fetch?: FetchLike;
+  /** Per-request timeout in milliseconds, covering the response body too. Default 30 000. */
+  timeoutMs?: number;
+  /**
+   * How often a read (list/get) is retried after a network error or timeout, with exponential backoff.
+   * Writes are never retried. Default 2.
+   */
+  retries?: number;
+  /** Extra headers sent with every request. */
+  headers?: Record<string, string>;
+}
+
+export interface RequestOptions {
+  /** Cancels the request. */
+  signal?: AbortSignal;
+}
+
+/** Filters for iterating over every job (`cursor` is handled for you). */
+export type JobsIterateInput = Omit<JobsListInput, "cursor">;
+export type RunsIterateInput = Omit<RunsListInput, "cursor">;
+export type ApiKeysIterateInput = Omit<ApiKeysListInput, "cursor">;
+
+export interface JobsApi {
+  /** `POST /jobs` — creates a job; returns `{ job }`. */
+  create(input: JobsCreateInput, options?: RequestOptions): Promise<JobsCreateOutput>;
+  /** `GET /jobs` — one page of jobs, newest first; returns `{ jobs, next_cursor }`. */
+  list(input?: JobsListInput, options?: RequestOptions): Promise<JobsListOutput>;
+  /** Every job matching the filters, fetching pages as needed. */
+  iterate(input?: JobsIterateInput, options?: RequestOptions): AsyncIterableIterator<Job>;
+  /** `GET /jobs/{jobId}` — returns `{ job }`. */
+  get(input: JobsGetInput, options?: RequestOptions): Promise<JobsGetOutput>;
+  /** `PATCH /jobs/{jobId}` — JSON merge patch; `body: null` clears the body. Returns `{ job }`. */
+  update(input: JobsUpdateInput, options?: RequestOptions): Promise<JobsUpdateOutput>;
+  /** `DELETE /jobs/{jobId}` — deletes the job and its runs; returns `{ message }`. */
+  delete(input: JobsDeleteInput, options?: RequestOptions): Promise<JobsDeleteOutput>;
+  /** `POST /jobs/{jobId}/pause` — returns `{ job }`. */
+  pause(input: JobsPauseInput, options?: RequestOptions): Promise<JobsPauseOutput>;
+  /** `POST /jobs/{jobId}/resume` — resumes from the next slot; returns `{ job }`. */
+  resume(input: JobsResumeInput, options?: RequestOptions): Promise<JobsResumeOutput>;
+  /** `POST /jobs/{jobId}/trigger` — runs the job now (also when paused); returns `{ message, trigger_id }`. */
+  trigger(input: JobsTriggerInput, options?: RequestOptions): Promise<JobsTriggerOutput>;
+}
+
+export interface RunsApi {
+  /** `GET /jobs/{jobId}/runs` — one page of a job's runs, newest first; returns `{ runs, next_cursor }`. */
+  list(input: RunsListInput, options?: RequestOptions): Promise<RunsListOutput>;
+  /** Every run of a job matching the filters, fetching pages as needed. */
+  iterate(input: RunsIterateInput, options?: RequestOptions): AsyncIterableIterator<Run>;
+  /** `GET /runs/{runId}` — a run with its attempts; returns `{ run }`. */
+  get(input: RunsGetInput, options?: RequestOptions): Promise<RunsGetOutput>;
+}
+
+export interface ApiKeysApi {
+  /** `POST /api-keys` — returns `{ api_key, raw_key }`; the raw key is shown only this once. */
+  create(input: ApiKeysCreateInput, options?: RequestOptions): Promise<ApiKeysCreateOutput>;
+  /** `GET /api-keys` — one page of keys, newest first (revoked included); returns `{ api_keys, next_cursor }`. */
+  list(input?: ApiKeysListInput, options?: RequestOptions): Promise<ApiKeysListOutput>;
+  /** Every API key, fetching pages as needed. */
+  iterate(input?: ApiKeysIterateInput, options?: RequestOptions): AsyncIterableIterator<ApiKey>;
+  /** `POST /api-keys/{keyId}/revoke` — idempotent; returns `{ api_key }`. */
+  revoke(input: ApiKeysRevokeInput, options?: RequestOptions): Promise<ApiKeysRevokeOutput>;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_RETRIES = 2;
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+
+function causes(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let e = err, i = 0; e !== undefined && e !== null && i < 8; e = (e as { cause?: unknown }).cause, i++) out.push(e);
+  return out;
+}
+
+function toBTickError(err: unknown, procedure: string): BTickError {
+  if (err instanceof BTickError) return err;
+  if (err instanceof TRPCClientError) {
+    const e = err as TRPCClientError<AppRouter>;
+    const envelope: unknown = e.data?.envelope;
+    if (isErrorEnvelope(envelope)) return BTickError.fromEnvelope(envelope, procedure, err);
+    const response = e.meta?.["response"] as { status?: number } | undefined;
+    if (response && typeof response.status === "number" && response.status > 0) {
+      const status = response.status;
+      return new BTickError({ status, error_code: errorCodeForStatus(status), message: err.message || `HTTP ${status}`, procedure }, { cause: err });
+    }
+  }
+  const chain = causes(err);
+  if (chain.some((c) => (c as { name?: string }).name === "TimeoutError")) {
+    return new BTickError({ status: 0, error_code: "TIMEOUT", message: `${procedure}: request timed out`, procedure }, { cause: err });
+  }
+  if (chain.some((c) => (c as { name?: string }).name === "AbortError")) {
+    return new BTickError({ status: 0, error_code: "ABORTED", message: `${procedure}: request aborted`, procedure }, { cause: err });
+  }
+  const inner = chain.at(-1);
+  const detail = inner instanceof Error && inner.message ? `: ${inner.message}` : "";
+  return new BTickError({ status: 0, error_code: "NETWORK_ERROR", message: `${procedure}: network error${detail}`, procedure }, { cause: err });
+}
+
+/** The BTick API client. */
+export class BTick {
+  readonly jobs: JobsApi;
+  readonly runs: RunsApi;
+  readonly apiKeys: ApiKeysApi;
+  /** `GET /health` — liveness of the API (no auth). */
+  readonly health: (options?: RequestOptions) => Promise<HealthCheckOutput>;
+
+  constructor(options: BTickOptions) {
+    let base: URL;
+    try {
+      base = new URL(options.baseUrl);
+    } catch {
+      throw new TypeError(`BTick: baseUrl must be an absolute URL, got ${JSON.stringify(options.baseUrl)}`);
+    }
+    if (base.protocol !== "http:" && base.protocol !== "https:") throw new TypeError("BTick: baseUrl must be http:// or https://");
+    const apiKey = (options.apiKey ?? "").trim();
+    if (apiKey === "") throw new TypeError("BTick: apiKey is required");
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const retries = Math.max(0, Math.floor(options.retries ?? DEFAULT_RETRIES));
+    const baseFetch: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    const url = `${base.href.replace(/\/+$/, "")}/trpc`;
+
+    const fetchWithTimeout: FetchLike = (input, init) => {
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+      return baseFetch(input, { ...init, signal });
+    };
+
+    const trpc = createTRPCClient<AppRouter>({
+      links: [
+        httpLink({
+          url,
+          fetch: fetchWithTimeout as never,
+          headers: () => ({ ...options.headers, authorization: `Bearer ${apiKey}` }),
+        }),
+      ],
+    });
+
+    /** Runs one call; reads (`idempotent`) are retried after network errors and timeouts. */
+    async function call<T>(procedure: string, idempotent: boolean, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await fn();
+        } catch (err) {
+          const error = toBTickError(err, procedure);
+          if (signal?.aborted || !idempotent || !error.isNetworkError || attempt >= retries) throw error;
+          const delay = Math.random() * Math.min(4000, 250 * 2 ** attempt);
+          await sleep(delay, signal);
+        }
+      }
+    }
+
+    const q = <T>(procedure: string, o: RequestOptions | undefined, fn: (opts: { signal?: AbortSignal }) => Promise<T>) =>
+      call(procedure, true, o?.signal, () => fn(o?.signal ? { signal: o.signal } : {}));
+    const m = <T>(procedure: string, o: RequestOptions | undefined, fn: (opts: { signal?: AbortSignal }) => Promise<T>) =>
+      call(procedure, false, o?.signal, () => fn(o?.signal ? { signal: o.signal } : {}));
+
+    async function* paginate<I extends { cursor?: string | undefined }, P, T>(
+      list: (input: I, o?: RequestOptions) => Promise<P>,
+      items: (page: P) => T[],
+      next: (page: P) => string | null,
+      input: I,
+      o?: RequestOptions,
+    ): AsyncIterableIterator<T> {
+      let cursor: string | undefined;
+      do {
+        const page = await list(cursor === undefined ? input : { ...input, cursor }, o);
+        yield* items(page);
+        cursor = next(page) ?? undefined;
+      } while (cursor !== undefined);
+    }
+
+    this.jobs = {
+      create: (input, o) => m("jobs.create", o, (r) => trpc.jobs.create.mutate(input, r)),
+      list: (input, o) => q("jobs.list", o, (r) => trpc.jobs.list.query(input, r)),
+      iterate: (input, o) => paginate<JobsListInput, JobsListOutput, Job>(this.jobs.list, (p) => p.jobs, (p) => p.next_cursor, { ...input }, o),
+      get: (input, o) => q("jobs.get", o, (r) => trpc.jobs.get.query(input, r)),
+      update: (input, o) => m("jobs.update", o, (r) => trpc.jobs.update.mutate(input, r)),
+      delete: (input, o) => m("jobs.delete", o, (r) => trpc.jobs.delete.mutate(input, r)),
+      pause: (input, o) => m("jobs.pause", o, (r) => trpc.jobs.pause.mutate(input, r)),
+      resume: (input, o) => m("jobs.resume", o, (r) => trpc.jobs.resume.mutate(input, r)),
+      trigger: (input, o) => m("jobs.trigger", o, (r) => trpc.jobs.trigger.mutate(input, r)),
+    };
+    this.runs = {
+      list: (input, o) => q("runs.list", o, (r) => trpc.runs.list.query(input, r)),
+      iterate: (input, o) => paginate<RunsListInput, RunsListOutput, Run>(this.runs.list, (p) => p.runs, (p) => p.next_cursor, { ...input }, o),
+      get: (input, o) => q("runs.get", o, (r) => trpc.runs.get.query(input, r)),
+    };
+    this.apiKeys = {
+      create: (input, o) => m("apiKeys.create", o, (r) => trpc.apiKeys.create.mutate(input, r)),
+      list: (input, o) => q("apiKeys.list", o, (r) => trpc.apiKeys.list.query(input, r)),
+      iterate: (input, o) =>
+        paginate<ApiKeysListInput, ApiKeysListOutput, ApiKey>(this.apiKeys.list, (p) => p.api_keys, (p) => p.next_cursor, { ...input }, o),
+      revoke: (input, o) => m("apiKeys.revoke", o, (r) => trpc.apiKeys.revoke.mutate(input, r)),
+    };
+    this.health = (o) => q("health.check", o, (r) => trpc.health.check.query(undefined, r));
+  }
+}

@@ -1,0 +1,149 @@
+// "Published" means: the packed tarball, installed into a fresh project that has only `typescript` and the
+// tarball, type-checks a program calling every method (strict; the README examples plus type assertions) and
+// runs it against a live server.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { createFixture, startLiveServer, type Fixture, type LiveServer } from "./live.ts";
+import { readmeProgram } from "./readme.ts";
+
+const exec = promisify(execFile);
+const pkgDir = fileURLToPath(new URL("..", import.meta.url));
+const tsVersion = (createRequire(import.meta.url)("typescript/package.json") as { version: string }).version;
+
+let server: LiveServer;
+let fixture: Fixture;
+let work: string;
+let project: string;
+let tarball: string;
+
+/** Compile-time checks appended to the README program: real types, no `any`, wrong inputs rejected. */
+const TYPE_CHECKS = `
+// ---- type assertions (compile time only) ----
+import type { Job, Run, RunDetail, ApiKey, JobsCreateInput, JobsListOutput, BTickError as BTickErrorType, ErrorCode } from "@btick/sdk";
+type IsAny<T> = 0 extends 1 & T ? true : false;
+type Out<F> = F extends (...args: never[]) => Promise<infer R> ? R : F extends (...args: never[]) => AsyncIterableIterator<infer R> ? R : never;
+type In<F> = F extends (input: infer I, ...rest: never[]) => unknown ? I : never;
+type NoAny<T> = IsAny<T> extends true ? "any leaked" : true;
+const noAny: [
+  NoAny<Out<BTick["jobs"]["create"]>>, NoAny<In<BTick["jobs"]["create"]>>, NoAny<Out<BTick["jobs"]["list"]>>, NoAny<In<BTick["jobs"]["list"]>>,
+  NoAny<Out<BTick["jobs"]["iterate"]>>, NoAny<Out<BTick["jobs"]["get"]>>, NoAny<In<BTick["jobs"]["get"]>>, NoAny<Out<BTick["jobs"]["update"]>>,
+  NoAny<In<BTick["jobs"]["update"]>>, NoAny<Out<BTick["jobs"]["delete"]>>, NoAny<Out<BTick["jobs"]["pause"]>>, NoAny<Out<BTick["jobs"]["resume"]>>,
+  NoAny<Out<BTick["jobs"]["trigger"]>>, NoAny<Out<BTick["runs"]["list"]>>, NoAny<In<BTick["runs"]["list"]>>, NoAny<Out<BTick["runs"]["iterate"]>>,
+  NoAny<Out<BTick["runs"]["get"]>>, NoAny<Out<BTick["apiKeys"]["create"]>>, NoAny<In<BTick["apiKeys"]["create"]>>, NoAny<Out<BTick["apiKeys"]["list"]>>,
+  NoAny<Out<BTick["apiKeys"]["iterate"]>>, NoAny<Out<BTick["apiKeys"]["revoke"]>>, NoAny<Job["retry_max"]>, NoAny<Run["status"]>,
+  NoAny<RunDetail["attempts"]>, NoAny<ApiKey["scopes"]>, NoAny<JobsCreateInput["body"]>, NoAny<BTickErrorType["validation"]>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+void noAny;
+const typed = async (c: BTick): Promise<void> => {
+  const page: JobsListOutput = await c.jobs.list();
+  const retries: number = page.jobs[0]?.retry_max ?? 0;
+  const status: "running" | "success" | "failed" | "lost" = (await c.runs.get({ runId: "x" })).run.status;
+  const code: ErrorCode = "NOT_FOUND";
+  void [retries, status, code];
+  // @ts-expect-error jobId must be a string
+  await c.jobs.get({ jobId: 42 });
+  // @ts-expect-error cron_expression is required
+  await c.jobs.create({ name: "n", method: "GET", url: "https://example.com" });
+  // @ts-expect-error unknown scope
+  await c.apiKeys.create({ name: "k", scopes: ["jobs:everything"] });
+  // @ts-expect-error runs.list needs a jobId
+  await c.runs.list({});
+  // @ts-expect-error the output has no such field
+  void (await c.jobs.get({ jobId: "x" })).job.nonexistent;
+  // @ts-expect-error status is a number
+  const s: string = (null as unknown as BTickErrorType).status;
+  void s;
+};
+void typed;
+`;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "btick-sdk-pack-"));
+  project = join(work, "project");
+  await exec("pnpm", ["pack", "--pack-destination", work], { cwd: pkgDir, maxBuffer: 16 * 1024 * 1024 });
+  const file = readdirSync(work).find((f) => f.endsWith(".tgz"));
+  if (!file) throw new Error("pnpm pack produced no tarball");
+  tarball = join(work, file);
+  server = await startLiveServer();
+  fixture = await createFixture(server);
+}, 300_000);
+
+afterAll(async () => {
+  await server?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("the packed @btick/sdk", () => {
+  it("has a publishable manifest and self-contained declarations", async () => {
+    const { stdout } = await exec("tar", ["-xzOf", tarball, "package/package.json"]);
+    const manifest = JSON.parse(stdout) as Record<string, unknown>;
+    expect(manifest).toMatchObject({ name: "@btick/sdk", version: "0.1.0", type: "module", types: "./dist/index.d.ts" });
+    expect(manifest["private"]).toBeUndefined();
+    expect(Object.keys(manifest["dependencies"] as object).sort()).toEqual(["@trpc/client", "@trpc/server"]);
+    expect(JSON.stringify(manifest["dependencies"])).not.toMatch(/workspace:|catalog:/);
+    expect(manifest["devDependencies"] ?? {}).not.toHaveProperty("@btick/sdk");
+
+    const { stdout: list } = await exec("tar", ["-tzf", tarball]);
+    const files = list.trim().split("\n").sort();
+    expect(files).toEqual(["package/README.md", "package/dist/index.d.ts", "package/dist/index.js", "package/package.json"]);
+
+    const dts = (await exec("tar", ["-xzOf", tarball, "package/dist/index.d.ts"])).stdout;
+    expect(dts).not.toMatch(/@btick\/|@prisma|\.prisma|from "\.\//);
+    expect(dts).not.toMatch(/\bany\b/);
+    const js = (await exec("tar", ["-xzOf", tarball, "package/dist/index.js"])).stdout;
+    expect(js).not.toMatch(/@btick\//);
+  });
+
+  it("installs into a project with only typescript, type-checks strictly and runs every method against a live server", async () => {
+    await exec("mkdir", ["-p", project]);
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "sdk-consumer", private: true, type: "module" }, null, 2));
+    await exec("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", `typescript@${tsVersion}`, tarball], {
+      cwd: project,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const installed = JSON.parse(readFileSync(join(project, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    expect(Object.keys(installed.dependencies).sort()).toEqual(["@btick/sdk", "typescript"]);
+
+    writeFileSync(
+      join(project, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noImplicitAny: true,
+          exactOptionalPropertyTypes: false,
+          skipLibCheck: false,
+          noEmitOnError: true,
+          outDir: "dist",
+          types: [],
+        },
+        include: ["main.ts"],
+      }),
+    );
+    const program =
+      readmeProgram({ importFrom: "@btick/sdk", baseUrl: server.baseUrl, apiKey: server.principal.rawKey, ...fixture }) + TYPE_CHECKS;
+    writeFileSync(join(project, "main.ts"), program);
+
+    const tsc = await exec(process.execPath, [join(project, "node_modules/typescript/bin/tsc"), "-p", "."], { cwd: project }).then(
+      () => "",
+      (e: { stdout?: string }) => e.stdout ?? String(e),
+    );
+    expect(tsc).toBe("");
+
+    const { stdout } = await exec(process.execPath, ["dist/main.js"], { cwd: project, maxBuffer: 16 * 1024 * 1024 });
+    expect(stdout).toContain("manual trigger accepted");
+    expect(stdout).toContain("400 INVALID_REQUEST Validation failed");
+    expect(stdout).toContain("job deleted");
+    expect(stdout.trim().split("\n").at(-1)).toBe("README OK");
+  });
+});
