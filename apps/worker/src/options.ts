@@ -16,7 +16,7 @@ export interface WorkerOptions {
   sweepIntervalMs: number;
   /** Ceiling on one HTTP attempt; the job's own timeout applies when smaller. */
   httpTimeoutMs: number;
-  /** Directory receiving one `<run_id>.log` per run; null disables the files. */
+  /** Directory receiving one `<run_id>.log` per run; null (WORKER_TASK_LOG_PATH=off) disables the files. */
   taskLogPath: string | null;
   /** Backoff between retries: exponential from base, capped, with jitter. */
   retryBaseMs: number;
@@ -53,7 +53,7 @@ export function optionsFromEnv(env: WorkerEnv): WorkerOptions {
     maxClaimsPerTick: env.WORKER_MAX_CLAIMS_PER_TICK,
     leaseMs: env.WORKER_STALE_CLAIM_MINUTES * 60_000,
     httpTimeoutMs: env.WORKER_HTTP_TIMEOUT_SECONDS * 1000,
-    taskLogPath: env.WORKER_TASK_LOG_PATH,
+    taskLogPath: env.WORKER_TASK_LOG_PATH === "off" ? null : env.WORKER_TASK_LOG_PATH,
     followRedirects: env.WORKER_FOLLOW_REDIRECTS,
     shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
   };
