@@ -6,7 +6,7 @@ import type { Dispatcher } from "undici";
 
 import { createHttpAgent } from "./execute.ts";
 import { defaultOptions, type WorkerOptions } from "./options.ts";
-import { runJob, type RunSummary } from "./runJob.ts";
+import { RUN_RELEASED, runJob, type RunSummary } from "./runJob.ts";
 import { ensureLogDir } from "./runLog.ts";
 import { claimDueJobs } from "./sql/claimDueJobs.ts";
 import { claimTriggers } from "./sql/claimTriggers.ts";
@@ -168,8 +168,19 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     }
   }
 
+  /** Stops executing a run the database no longer lets us finish (cancelled, lost or deleted). */
+  function release(runId: string, why: string): void {
+    const f = inFlight.get(runId);
+    if (!f || f.controller.signal.aborted) return;
+    logger.warn({ run_id: runId, job_id: f.run.jobId, reason: why }, "run is no longer ours; aborting it");
+    f.controller.abort(RUN_RELEASED);
+  }
+
   async function heartbeat(): Promise<number> {
-    return renewLeases(db, { workerId: options.workerId, runIds: [...inFlight.keys()], leaseMs: options.leaseMs });
+    const ids = [...inFlight.keys()];
+    const renewed = new Set(await renewLeases(db, { workerId: options.workerId, runIds: ids, leaseMs: options.leaseMs }));
+    for (const id of ids) if (!renewed.has(id) && inFlight.has(id)) release(id, "lease not renewed");
+    return renewed.size;
   }
 
   async function recoverLost(): Promise<string[]> {
@@ -237,7 +248,10 @@ export function createWorker(args: CreateWorkerArgs): Worker {
         listener = createWakeupListener({
           connectionString: args.listenUrl,
           applicationName: `btick-worker-listen:${options.workerId}`,
-          onWake: () => waiter.wake(),
+          onWake: (payload) => {
+            if (payload.startsWith("cancel:")) release(payload.slice("cancel:".length), "cancelled by a newer run");
+            else waiter.wake();
+          },
           logger,
         });
         await listener.start();
