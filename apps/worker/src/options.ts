@@ -44,6 +44,10 @@ export const defaultOptions: Omit<WorkerOptions, "workerId"> = {
   shutdownGraceMs: 30_000,
 };
 
+function leaseMsFromEnv(env: WorkerEnv): number {
+  return env.WORKER_STALE_CLAIM_SECONDS !== undefined ? env.WORKER_STALE_CLAIM_SECONDS * 1000 : env.WORKER_STALE_CLAIM_MINUTES * 60_000;
+}
+
 export function optionsFromEnv(env: WorkerEnv): WorkerOptions {
   return {
     ...defaultOptions,
@@ -51,7 +55,9 @@ export function optionsFromEnv(env: WorkerEnv): WorkerOptions {
     concurrency: env.WORKER_CONCURRENCY,
     pollIntervalMs: env.WORKER_POLL_INTERVAL_MS,
     maxClaimsPerTick: env.WORKER_MAX_CLAIMS_PER_TICK,
-    leaseMs: env.WORKER_STALE_CLAIM_MINUTES * 60_000,
+    leaseMs: leaseMsFromEnv(env),
+    // A dead worker's runs are marked lost at most a quarter of a lease after their lease expires.
+    sweepIntervalMs: Math.max(250, Math.min(defaultOptions.sweepIntervalMs, Math.round(leaseMsFromEnv(env) / 4))),
     httpTimeoutMs: env.WORKER_HTTP_TIMEOUT_SECONDS * 1000,
     taskLogPath: env.WORKER_TASK_LOG_PATH === "off" ? null : env.WORKER_TASK_LOG_PATH,
     followRedirects: env.WORKER_FOLLOW_REDIRECTS,
