@@ -25,6 +25,8 @@ export interface WorkerOptions {
   retryAfterCapMs: number;
   /** Follow 3xx responses (off by default: a redirect is recorded as a failure). */
   followRedirects: boolean;
+  /** Finished runs, completed triggers and run log files older than this are deleted (0: never); see retention.ts. */
+  runRetentionDays: number;
   /** On stop(): how long in-flight runs may finish before they are aborted. */
   shutdownGraceMs: number;
 }
@@ -42,6 +44,7 @@ export const defaultOptions: Omit<WorkerOptions, "workerId"> = {
   retryAfterCapMs: 5 * 60_000,
   followRedirects: false,
   shutdownGraceMs: 30_000,
+  runRetentionDays: 30,
 };
 
 function leaseMsFromEnv(env: WorkerEnv): number {
@@ -62,5 +65,6 @@ export function optionsFromEnv(env: WorkerEnv): WorkerOptions {
     taskLogPath: env.WORKER_TASK_LOG_PATH === "off" ? null : env.WORKER_TASK_LOG_PATH,
     followRedirects: env.WORKER_FOLLOW_REDIRECTS,
     shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+    runRetentionDays: env.RUN_RETENTION_DAYS,
   };
 }

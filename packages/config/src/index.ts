@@ -52,6 +52,8 @@ export const workerEnvSchema = z.object({
   WORKER_HTTP_TIMEOUT_SECONDS: int(90, 1, 3600),
   WORKER_SHUTDOWN_GRACE_SECONDS: int(30, 0, 3600),
   WORKER_FOLLOW_REDIRECTS: bool(false),
+  /** Finished runs, completed manual triggers and run log files older than this are deleted; 0 keeps them forever. */
+  RUN_RETENTION_DAYS: int(30, 0, 36_500),
 });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
