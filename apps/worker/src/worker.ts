@@ -7,6 +7,7 @@ import type { Dispatcher } from "undici";
 import { createHttpAgent } from "./execute.ts";
 import { defaultOptions, type WorkerOptions } from "./options.ts";
 import { RUN_RELEASED, runJob, type RunSummary } from "./runJob.ts";
+import { createRetention, defaultRetentionOptions } from "./retention.ts";
 import { ensureLogDir } from "./runLog.ts";
 import { claimDueJobs } from "./sql/claimDueJobs.ts";
 import { claimTriggers } from "./sql/claimTriggers.ts";
@@ -68,7 +69,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
   const { db } = args;
   const logger = (args.logger ?? pino({ level: "silent" })).child({ worker_id: options.workerId });
   const ownsHttp = !args.http;
-  const http = args.http ?? createHttpAgent({ followRedirects: options.followRedirects });
+  const http = args.http ?? createHttpAgent({ followRedirects: options.followRedirects, connections: options.concurrency });
   const inFlight = new Map<string, InFlight>();
   const waiter = new Waiter();
   let running = false;
@@ -81,6 +82,11 @@ export function createWorker(args: CreateWorkerArgs): Worker {
   let listener: WakeupListener | null = null;
   let logDirReady: Promise<void> | null = null;
   let slotFreed: (() => void) | null = null;
+  const retention = createRetention({
+    db,
+    logger,
+    options: { ...defaultRetentionOptions, retentionDays: options.runRetentionDays, taskLogPath: options.taskLogPath },
+  });
 
   // With work pending and all slots busy, claim again once a quarter of the slots (at most a full claim) are free
   // rather than one statement per finished run.
@@ -199,6 +205,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     await loopDone;
     await listener?.stop();
     listener = null;
+    await retention.stop();
     const all = () => Promise.all([...inFlight.values()].map((f) => f.done));
     if (inFlight.size > 0) {
       logger.info({ in_flight: inFlight.size, grace_ms: graceMs }, "waiting for in-flight runs");
@@ -256,6 +263,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
         });
         await listener.start();
       }
+      retention.start();
       loopDone = loop();
     },
     stop(opts = {}) {
