@@ -162,8 +162,12 @@ export function createWorker(args: CreateWorkerArgs): Worker {
         pendingWork = limit === 0 || claimed >= limit;
         if (pendingWork && canClaimBatch()) continue;
         if (!pendingWork) {
+          const asked = performance.now();
           const ms = await earliestDue(db);
-          if (ms !== null) delay = Math.min(options.pollIntervalMs, ms === 0 ? MIN_BUSY_SLEEP_MS : Math.ceil(ms));
+          // The answer is "ms from when the database evaluated now()": subtract the query's own round trip, so the
+          // worker wakes at the slot (at worst a round trip early, when a short re-check follows), never late.
+          const left = ms === null ? null : ms - (performance.now() - asked);
+          if (left !== null) delay = Math.min(options.pollIntervalMs, ms === 0 ? MIN_BUSY_SLEEP_MS : Math.max(1, Math.ceil(left)));
         }
       } catch (err) {
         failures++;
