@@ -9,11 +9,11 @@
 //
 // Environment (all optional): BENCH_JOBS (20000), BENCH_CONCURRENCY (128), BENCH_MAX_CLAIMS (256),
 // BENCH_LAG_SECONDS (30), BENCH_PGBENCH_SECONDS (15), BENCH_TASK_LOGS (both | on | off; default both),
-// BENCH_CPU_PROF=1 (workers write .cpuprofile files; the directory is printed and kept),
+// BENCH_LOG_LEVEL (the workers' LOG_LEVEL, default info), BENCH_CPU_PROF=1 (workers write .cpuprofile files; the directory is printed and kept),
 // BENCH_ONLY (comma-separated subset of throughput,lag,pgbench), BENCH_WORKER=dist (run apps/worker/dist/main.js, built by `pnpm --filter @btick/worker build`, instead of the
 // TypeScript sources through tsx), TEST_DATABASE_URL (server to use; default postgresql://postgres@127.0.0.1:5432/postgres).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, openSync, readdirSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -40,6 +40,7 @@ const LAG_SECONDS = num("BENCH_LAG_SECONDS", 30);
 const PGBENCH_SECONDS = num("BENCH_PGBENCH_SECONDS", 15);
 const TASK_LOGS = process.env.BENCH_TASK_LOGS ?? "both";
 const CPU_PROF = process.env.BENCH_CPU_PROF === "1";
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "info";
 const USE_DIST = process.env.BENCH_WORKER === "dist";
 const PHASES = new Set((process.env.BENCH_ONLY ?? "throughput,lag,pgbench").split(",").map((p) => p.trim()));
 const LAG_PER_SECOND = 100;
@@ -100,6 +101,9 @@ interface WorkerProc {
   exited: Promise<number | null>;
 }
 
+/** Every worker process still running, so that an interrupted bench kills them too. */
+const live = new Set<ChildProcess>();
+
 async function startWorkers(count: number, env: Record<string, string>, dirs: { out: string; prof: string | null }, tag: string) {
   const procs: WorkerProc[] = [];
   for (let i = 0; i < count; i++) {
@@ -115,7 +119,13 @@ async function startWorkers(count: number, env: Record<string, string>, dirs: { 
       stdio: ["ignore", out, out],
     });
     closeSync(out);
-    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    live.add(child);
+    const exited = new Promise<number | null>((r) =>
+      child.once("exit", (code) => {
+        live.delete(child);
+        r(code);
+      }),
+    );
     procs.push({ child, exited });
   }
   return procs;
@@ -144,6 +154,27 @@ async function waitForListeners(client: pg.Client, tag: string, count: number): 
   }
 }
 
+/** CPU time (ms, user + system) a process has used so far, from /proc (Linux); 0 when unavailable. */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
+  } catch {
+    return 0;
+  }
+}
+
+/** The server backends serving the given workers' pools (same machine), for their CPU time. */
+async function backendPids(client: pg.Client, tag: string): Promise<number[]> {
+  const { rows } = await client.query<{ pid: number }>(
+    "select pid from pg_stat_activity where application_name like $1",
+    [`btick-worker:bench-${tag}-%`],
+  );
+  return rows.map((r) => r.pid);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Phases.
 
@@ -158,6 +189,9 @@ interface ThroughputResult {
   runs: number;
   perSecond: number;
   wallSeconds: number;
+  /** Worker processes' CPU per run (µs), and that of their database sessions. */
+  workerCpuUs: number;
+  dbCpuUs: number;
 }
 
 async function throughputPhase(
@@ -177,8 +211,10 @@ async function throughputPhase(
        from generate_series(1, $3::int) as i`,
       [tenant, `${target.url}/throughput`, JOBS],
     );
+    const workerCpu0 = procs.reduce((a, p) => a + cpuMs(p.child.pid), 0);
     const t0 = Date.now();
     await client.query("select pg_notify('btick_wakeup', '')");
+    const dbCpu = new Map<number, number>();
     let done = 0;
     while (done < JOBS) {
       if (Date.now() - t0 > PHASE_TIMEOUT_MS) throw new Error(`${opts.label}: only ${done}/${JOBS} runs finished in time`);
@@ -188,7 +224,17 @@ async function throughputPhase(
         [tenant],
       );
       done = rows[0]?.n ?? 0;
+      // Sessions may come and go with the pool: track each backend's CPU from its first sighting.
+      for (const pid of await backendPids(client, opts.tag)) {
+        const ms = cpuMs(pid);
+        const first = dbCpu.get(-pid);
+        if (first === undefined) dbCpu.set(-pid, ms);
+        dbCpu.set(pid, ms);
+      }
     }
+    const workerCpu = procs.reduce((a, p) => a + cpuMs(p.child.pid), 0) - workerCpu0;
+    let dbCpuTotal = 0;
+    for (const [pid, ms] of dbCpu) if (pid > 0) dbCpuTotal += ms - (dbCpu.get(-pid) ?? ms);
     const wallSeconds = (Date.now() - t0) / 1000;
     const { rows } = await client.query<{ runs: number; t10: number; t90: number; ok: number; attempts: number }>(
       `with finished as (
@@ -205,8 +251,13 @@ async function throughputPhase(
     const r = rows[0] as { runs: number; t10: number; t90: number; ok: number; attempts: number };
     if (r.ok !== JOBS || r.attempts !== JOBS) throw new Error(`${opts.label}: ${r.ok} successful runs and ${r.attempts} attempt rows, expected ${JOBS} each`);
     const perSecond = (0.8 * r.runs) / Math.max(0.001, r.t90 - r.t10);
-    log(`${opts.label}: ${JOBS} runs in ${wallSeconds.toFixed(1)} s wall; ${perSecond.toFixed(0)} runs/s between p10 and p90`);
-    return { label: opts.label, workers: opts.workers, runs: JOBS, perSecond, wallSeconds };
+    const workerCpuUs = (workerCpu * 1000) / JOBS;
+    const dbCpuUs = (dbCpuTotal * 1000) / JOBS;
+    log(
+      `${opts.label}: ${JOBS} runs in ${wallSeconds.toFixed(1)} s wall; ${perSecond.toFixed(0)} runs/s between p10 and p90; ` +
+        `CPU per run: worker ${workerCpuUs.toFixed(0)} µs, its database sessions ≥ ${dbCpuUs.toFixed(0)} µs`,
+    );
+    return { label: opts.label, workers: opts.workers, runs: JOBS, perSecond, wallSeconds, workerCpuUs, dbCpuUs };
   } finally {
     await stopWorkers(procs);
   }
@@ -279,7 +330,7 @@ async function lagPhase(
 function workerEnv(taskLogPath: string): Record<string, string> {
   return {
     DATABASE_URL: dbUrl,
-    LOG_LEVEL: "info",
+    LOG_LEVEL: LOG_LEVEL,
     WORKER_CONCURRENCY: String(CONCURRENCY),
     WORKER_MAX_CLAIMS_PER_TICK: String(MAX_CLAIMS),
     WORKER_POLL_INTERVAL_MS: "1000",
@@ -340,6 +391,7 @@ async function main(): Promise<void> {
     if (!keep) await rm(work, { recursive: true, force: true });
   };
   const onSignal = () => {
+    for (const child of live) child.kill("SIGKILL");
     void cleanup().finally(() => process.exit(130));
   };
   process.once("SIGINT", onSignal);
@@ -361,7 +413,8 @@ async function main(): Promise<void> {
         }),
       );
     }
-    const twoLogs = logModes.at(-1);
+    // Two workers in the faster configuration measured above.
+    const twoLogs = logModes.length === 0 ? undefined : !logModes.includes(false);
     if (twoLogs !== undefined) {
       results.push(
         await throughputPhase(client, target, {
@@ -385,7 +438,10 @@ async function main(): Promise<void> {
     }
 
     const rows: [string, string, string][] = [
-      ...results.map((r): [string, string, string] => [r.label, r.perSecond.toFixed(0), (r.perSecond / tps).toFixed(2)]),
+      ...results.flatMap((r): [string, string, string][] => [
+        [r.label, r.perSecond.toFixed(0), (r.perSecond / tps).toFixed(2)],
+        ["  CPU per run: worker process(es) / their Postgres sessions", `${r.workerCpuUs.toFixed(0)} / ${r.dbCpuUs.toFixed(0)} µs`, ""],
+      ]),
     ];
     if (lag) rows.push(
       [

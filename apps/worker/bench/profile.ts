@@ -1,5 +1,5 @@
 // Summarizes .cpuprofile files (from `node --cpu-prof`, e.g. BENCH_CPU_PROF=1 pnpm bench): self time per function
-// and per package/file, heaviest first. Usage: node --import tsx apps/worker/bench/profile.ts <file.cpuprofile>...
+// and per package/file, and inclusive time of the project's own functions (apps/, packages/), heaviest first. Usage: node --import tsx apps/worker/bench/profile.ts <file.cpuprofile>...
 import { readFileSync } from "node:fs";
 
 interface ProfileNode {
@@ -38,11 +38,27 @@ for (const file of process.argv.slice(2)) {
     const key = n.callFrame.url ? w : name;
     pkg.set(key, (pkg.get(key) ?? 0) + us);
   }
+  // Inclusive time of project functions: a sample counts once for every distinct project function on its stack.
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inclusive = new Map<string, number>();
+  for (const [id, us] of self) {
+    const seen = new Set<string>();
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const n = byId.get(cur) as ProfileNode;
+      const w = where(n.callFrame.url);
+      if (!/^(apps|packages)\//.test(w) || w.includes("/generated/")) continue;
+      const key = `${n.callFrame.functionName || "(anonymous)"}  ${w}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+    }
+  }
   const top = (m: Map<string, number>, k: number) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, k)
       .map(([name, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${name}`)
       .join("\n");
-  process.stdout.write(`${file}: ${(total / 1e6).toFixed(1)} s sampled\nby package/file:\n${top(pkg, 20)}\nby function:\n${top(fn, 25)}\n\n`);
+  process.stdout.write(`${file}: ${(total / 1e6).toFixed(1)} s sampled\nby package/file:\n${top(pkg, 20)}\nby function:\n${top(fn, 25)}\ninclusive, project functions:\n${top(inclusive, 25)}\n\n`);
 }
