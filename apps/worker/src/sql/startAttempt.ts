@@ -32,7 +32,13 @@ const startBatcher = batcherRegistry(
 /**
  * Records that attempt `attemptNumber` of a run has started (see startAttempts), coalesced with the other attempts
  * of this process starting at the same moment.
+ *
+ * Attempt 1 is not written: it starts right after the claim, whose freshly inserted row is the proof of ownership,
+ * and the fenced completion records the final attempt number (measured: the extra row version per run cost ~10 % of
+ * the worker's and ~15 % of Postgres' CPU per run). Retries (attempt 2 and later) are written and fenced, so a run
+ * taken over stops retrying.
  */
 export function startAttempt(db: Db, args: StartAttemptArgs): Promise<boolean> {
+  if (args.attemptNumber <= 1) return Promise.resolve(true);
   return startBatcher(db).add(args);
 }
