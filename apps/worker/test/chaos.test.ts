@@ -8,7 +8,7 @@ describe("chaos (short form)", () => {
     const report = await runChaos({ durationMs: 12_000, jobs: 80, workers: 3, killEveryMs: 3000, leaseSeconds: 4 });
     printReport(report);
     expect(report.violations).toEqual([]);
-    expect(report.counts["workers SIGKILLed"]).toBeGreaterThanOrEqual(3);
+    expect(report.counts["workers SIGKILLed"]).toBeGreaterThanOrEqual(2);
     expect(report.counts["postgres sessions terminated"]).toBeGreaterThan(0);
     expect(report.counts["slots due in the window"]).toBeGreaterThan(150);
   }, 150_000);

@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 
 import type { Db } from "@btick/db";
 import { createTestDatabase } from "@btick/db/testing";
-import { nextRuns } from "@btick/scheduling";
+import { nextRunAfter, nextRuns } from "@btick/scheduling";
 
 import { recoverLostRuns } from "../src/sql/recoverLostRuns.ts";
 
@@ -327,7 +327,11 @@ select count(*)::int as n from jobs as jobs where jobs.next_run_at <= ${new Date
     const missingExamples: string[] = [];
     const jobs = await db.job.findMany({ select: { id: true, cronExpression: true } });
     for (const job of jobs) {
-      const slots = nextRuns(job.cronExpression, "UTC", new Date(windowStart - 1), 10_000).filter((d) => d.getTime() <= windowEnd);
+      const slots: Date[] = [];
+      for (let at = nextRunAfter(job.cronExpression, "UTC", new Date(windowStart - 1)); at.getTime() <= windowEnd; ) {
+        slots.push(at);
+        at = nextRunAfter(job.cronExpression, "UTC", at);
+      }
       for (const s of slots) {
         expected++;
         if (!rowsPerSlot.has(`${job.id}/${s.toISOString()}`)) {

@@ -112,7 +112,8 @@ describe("concurrency_policy", () => {
       if (!res.destroyed) res.end("ok");
     };
     // The owner runs continuously (LISTEN + heartbeat); a second worker claims the next slot.
-    const owner = await makeWorker(tdb.prisma, { pollIntervalMs: 60_000, leaseMs: 60_000 }, { listenUrl: tdb.url });
+    // Concurrency 1: the owner cannot claim the next slot itself while its run is in flight.
+    const owner = await makeWorker(tdb.prisma, { pollIntervalMs: 60_000, leaseMs: 60_000, concurrency: 1 }, { listenUrl: tdb.url });
     await owner.start();
     await target.waitForRequests(1);
     const [first] = await runsOf(job.id);
