@@ -23,9 +23,12 @@ export interface AttemptResult {
   aborted: boolean;
 }
 
-/** Shared keep-alive connection pool for every attempt of this process. */
-export function createHttpAgent(opts: { followRedirects: boolean }): Dispatcher {
-  const agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 256 });
+/**
+ * Shared keep-alive connection pool for every attempt of this process: at most `connections` sockets per origin
+ * (the worker passes its concurrency, so every in-flight run to the same target can hold its own connection).
+ */
+export function createHttpAgent(opts: { followRedirects: boolean; connections?: number }): Dispatcher {
+  const agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: Math.max(1, opts.connections ?? 256) });
   return opts.followRedirects ? agent.compose(interceptors.redirect({ maxRedirections: 5 })) : agent;
 }
 

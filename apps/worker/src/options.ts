@@ -16,7 +16,7 @@ export interface WorkerOptions {
   sweepIntervalMs: number;
   /** Ceiling on one HTTP attempt; the job's own timeout applies when smaller. */
   httpTimeoutMs: number;
-  /** Directory receiving one `<run_id>.log` per run; null disables the files. */
+  /** Directory receiving one `<run_id>.log` per run; null (WORKER_TASK_LOG_PATH=off) disables the files. */
   taskLogPath: string | null;
   /** Backoff between retries: exponential from base, capped, with jitter. */
   retryBaseMs: number;
@@ -25,6 +25,8 @@ export interface WorkerOptions {
   retryAfterCapMs: number;
   /** Follow 3xx responses (off by default: a redirect is recorded as a failure). */
   followRedirects: boolean;
+  /** Finished runs, completed triggers and run log files older than this are deleted (0: never); see retention.ts. */
+  runRetentionDays: number;
   /** On stop(): how long in-flight runs may finish before they are aborted. */
   shutdownGraceMs: number;
 }
@@ -42,7 +44,12 @@ export const defaultOptions: Omit<WorkerOptions, "workerId"> = {
   retryAfterCapMs: 5 * 60_000,
   followRedirects: false,
   shutdownGraceMs: 30_000,
+  runRetentionDays: 30,
 };
+
+function leaseMsFromEnv(env: WorkerEnv): number {
+  return env.WORKER_STALE_CLAIM_SECONDS !== undefined ? env.WORKER_STALE_CLAIM_SECONDS * 1000 : env.WORKER_STALE_CLAIM_MINUTES * 60_000;
+}
 
 export function optionsFromEnv(env: WorkerEnv): WorkerOptions {
   return {
@@ -51,10 +58,13 @@ export function optionsFromEnv(env: WorkerEnv): WorkerOptions {
     concurrency: env.WORKER_CONCURRENCY,
     pollIntervalMs: env.WORKER_POLL_INTERVAL_MS,
     maxClaimsPerTick: env.WORKER_MAX_CLAIMS_PER_TICK,
-    leaseMs: env.WORKER_STALE_CLAIM_MINUTES * 60_000,
+    leaseMs: leaseMsFromEnv(env),
+    // A dead worker's runs are marked lost at most a quarter of a lease after their lease expires.
+    sweepIntervalMs: Math.max(250, Math.min(defaultOptions.sweepIntervalMs, Math.round(leaseMsFromEnv(env) / 4))),
     httpTimeoutMs: env.WORKER_HTTP_TIMEOUT_SECONDS * 1000,
-    taskLogPath: env.WORKER_TASK_LOG_PATH,
+    taskLogPath: env.WORKER_TASK_LOG_PATH === "off" ? null : env.WORKER_TASK_LOG_PATH,
     followRedirects: env.WORKER_FOLLOW_REDIRECTS,
     shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+    runRetentionDays: env.RUN_RETENTION_DAYS,
   };
 }

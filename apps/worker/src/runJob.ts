@@ -12,6 +12,8 @@ import { startAttempt } from "./sql/startAttempt.ts";
 import type { AttemptRecord, ClaimedRun, RunResult } from "./types.ts";
 
 export const SHUTDOWN_MESSAGE = "worker shutting down";
+/** Abort reason used when the run was cancelled, marked lost or deleted under us (not a shutdown). */
+export const RUN_RELEASED = "run released";
 
 export interface RunContext {
   db: Db;
@@ -92,6 +94,8 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
     { ...options, signal },
   );
 
+  // Cancelled (replaced), marked lost or deleted meanwhile: the row already holds its final state.
+  if (signal.aborted && signal.reason === RUN_RELEASED) fenceLost = true;
   const last = outcome.last;
   const shuttingDown = outcome.stoppedBy === "shutdown" || signal.aborted;
   const success = last?.outcome === "success";

@@ -15,7 +15,8 @@ export interface WakeupListener {
 export function createWakeupListener(args: {
   connectionString: string;
   applicationName?: string;
-  onWake: () => void;
+  /** Called with the notification's payload ("" for a plain wake-up, `cancel:<run id>` when a run was replaced). */
+  onWake: (payload: string) => void;
   logger: Logger;
   reconnectMaxMs?: number;
 }): WakeupListener {
@@ -54,7 +55,7 @@ export function createWakeupListener(args: {
     c.on("error", lost);
     c.on("end", () => lost());
     c.on("notification", (msg) => {
-      if (msg.channel === WAKEUP_CHANNEL) args.onWake();
+      if (msg.channel === WAKEUP_CHANNEL) args.onWake(msg.payload ?? "");
     });
     try {
       await c.connect();
@@ -63,7 +64,7 @@ export function createWakeupListener(args: {
       listening = true;
       if (failures > 0) args.logger.info("wake-up listener reconnected");
       failures = 0;
-      args.onWake();
+      args.onWake("");
     } catch (err) {
       lost(err as Error);
     }

@@ -6,7 +6,8 @@ import type { Dispatcher } from "undici";
 
 import { createHttpAgent } from "./execute.ts";
 import { defaultOptions, type WorkerOptions } from "./options.ts";
-import { runJob, type RunSummary } from "./runJob.ts";
+import { RUN_RELEASED, runJob, type RunSummary } from "./runJob.ts";
+import { createRetention, defaultRetentionOptions } from "./retention.ts";
 import { ensureLogDir } from "./runLog.ts";
 import { claimDueJobs } from "./sql/claimDueJobs.ts";
 import { claimTriggers } from "./sql/claimTriggers.ts";
@@ -68,7 +69,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
   const { db } = args;
   const logger = (args.logger ?? pino({ level: "silent" })).child({ worker_id: options.workerId });
   const ownsHttp = !args.http;
-  const http = args.http ?? createHttpAgent({ followRedirects: options.followRedirects });
+  const http = args.http ?? createHttpAgent({ followRedirects: options.followRedirects, connections: options.concurrency });
   const inFlight = new Map<string, InFlight>();
   const waiter = new Waiter();
   let running = false;
@@ -81,6 +82,11 @@ export function createWorker(args: CreateWorkerArgs): Worker {
   let listener: WakeupListener | null = null;
   let logDirReady: Promise<void> | null = null;
   let slotFreed: (() => void) | null = null;
+  const retention = createRetention({
+    db,
+    logger,
+    options: { ...defaultRetentionOptions, retentionDays: options.runRetentionDays, taskLogPath: options.taskLogPath },
+  });
 
   // With work pending and all slots busy, claim again once a quarter of the slots (at most a full claim) are free
   // rather than one statement per finished run.
@@ -156,8 +162,12 @@ export function createWorker(args: CreateWorkerArgs): Worker {
         pendingWork = limit === 0 || claimed >= limit;
         if (pendingWork && canClaimBatch()) continue;
         if (!pendingWork) {
+          const asked = performance.now();
           const ms = await earliestDue(db);
-          if (ms !== null) delay = Math.min(options.pollIntervalMs, ms === 0 ? MIN_BUSY_SLEEP_MS : Math.ceil(ms));
+          // The answer is "ms from when the database evaluated now()": subtract the query's own round trip, so the
+          // worker wakes at the slot (at worst a round trip early, when a short re-check follows), never late.
+          const left = ms === null ? null : ms - (performance.now() - asked);
+          if (left !== null) delay = Math.min(options.pollIntervalMs, ms === 0 ? MIN_BUSY_SLEEP_MS : Math.max(1, Math.ceil(left)));
         }
       } catch (err) {
         failures++;
@@ -168,8 +178,19 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     }
   }
 
+  /** Stops executing a run the database no longer lets us finish (cancelled, lost or deleted). */
+  function release(runId: string, why: string): void {
+    const f = inFlight.get(runId);
+    if (!f || f.controller.signal.aborted) return;
+    logger.warn({ run_id: runId, job_id: f.run.jobId, reason: why }, "run is no longer ours; aborting it");
+    f.controller.abort(RUN_RELEASED);
+  }
+
   async function heartbeat(): Promise<number> {
-    return renewLeases(db, { workerId: options.workerId, runIds: [...inFlight.keys()], leaseMs: options.leaseMs });
+    const ids = [...inFlight.keys()];
+    const renewed = new Set(await renewLeases(db, { workerId: options.workerId, runIds: ids, leaseMs: options.leaseMs }));
+    for (const id of ids) if (!renewed.has(id) && inFlight.has(id)) release(id, "lease not renewed");
+    return renewed.size;
   }
 
   async function recoverLost(): Promise<string[]> {
@@ -188,6 +209,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     await loopDone;
     await listener?.stop();
     listener = null;
+    await retention.stop();
     const all = () => Promise.all([...inFlight.values()].map((f) => f.done));
     if (inFlight.size > 0) {
       logger.info({ in_flight: inFlight.size, grace_ms: graceMs }, "waiting for in-flight runs");
@@ -237,11 +259,15 @@ export function createWorker(args: CreateWorkerArgs): Worker {
         listener = createWakeupListener({
           connectionString: args.listenUrl,
           applicationName: `btick-worker-listen:${options.workerId}`,
-          onWake: () => waiter.wake(),
+          onWake: (payload) => {
+            if (payload.startsWith("cancel:")) release(payload.slice("cancel:".length), "cancelled by a newer run");
+            else waiter.wake();
+          },
           logger,
         });
         await listener.start();
       }
+      retention.start();
       loopDone = loop();
     },
     stop(opts = {}) {

@@ -77,6 +77,12 @@ describe("environment", () => {
     });
   });
 
+  it("WORKER_STALE_CLAIM_SECONDS replaces the minutes and shortens the sweep interval with it", () => {
+    const env = loadWorkerEnv({ DATABASE_URL: "postgres://x@localhost/db", WORKER_STALE_CLAIM_SECONDS: "6" });
+    expect(optionsFromEnv(env)).toMatchObject({ leaseMs: 6000, sweepIntervalMs: 1500 });
+    expect(optionsFromEnv(loadWorkerEnv({ DATABASE_URL: "postgres://x@localhost/db" }))).toMatchObject({ leaseMs: 300_000, sweepIntervalMs: 30_000 });
+  });
+
   it("a bad value stops the process with one line naming the variable", async () => {
     const p = startMain({ DATABASE_URL: "postgres://nobody@127.0.0.1:1/none", WORKER_CONCURRENCY: "lots" });
     expect(await p.exit).toBe(1);

@@ -48,11 +48,15 @@ export const workerEnvSchema = z.object({
   WORKER_CONCURRENCY: int(4, 1, 10_000),
   WORKER_POLL_INTERVAL_MS: int(2000, 10, 3_600_000),
   WORKER_STALE_CLAIM_MINUTES: int(5, 1, 1440),
+  /** Optional finer lease length in seconds; when set it replaces WORKER_STALE_CLAIM_MINUTES (tests, chaos runs). */
+  WORKER_STALE_CLAIM_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(86_400).optional()),
   WORKER_MAX_CLAIMS_PER_TICK: int(20, 1, 10_000),
   WORKER_TASK_LOG_PATH: str("./logs/tasks"),
   WORKER_HTTP_TIMEOUT_SECONDS: int(90, 1, 3600),
   WORKER_SHUTDOWN_GRACE_SECONDS: int(30, 0, 3600),
   WORKER_FOLLOW_REDIRECTS: bool(false),
+  /** Finished runs, completed manual triggers and run log files older than this are deleted; 0 keeps them forever. */
+  RUN_RETENTION_DAYS: int(30, 0, 36_500),
 });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 

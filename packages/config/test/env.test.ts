@@ -13,6 +13,14 @@ describe("loadWorkerEnv", () => {
     expect(env.WORKER_MAX_CLAIMS_PER_TICK).toBe(20);
     expect(env.WORKER_HTTP_TIMEOUT_SECONDS).toBe(90);
     expect(env.WORKER_TASK_LOG_PATH).toBe("./logs/tasks");
+    expect(env.RUN_RETENTION_DAYS).toBe(30);
+  });
+
+  it("accepts RUN_RETENTION_DAYS=0 (keep history forever) and rejects negative or fractional days", () => {
+    expect(loadWorkerEnv({ ...db, RUN_RETENTION_DAYS: "0" }).RUN_RETENTION_DAYS).toBe(0);
+    expect(loadWorkerEnv({ ...db, RUN_RETENTION_DAYS: "7" }).RUN_RETENTION_DAYS).toBe(7);
+    expect(() => loadWorkerEnv({ ...db, RUN_RETENTION_DAYS: "-1" })).toThrow(/invalid environment variable RUN_RETENTION_DAYS:/);
+    expect(() => loadWorkerEnv({ ...db, RUN_RETENTION_DAYS: "1.5" })).toThrow(/RUN_RETENTION_DAYS/);
   });
 
   it("treats blank values as unset and trims", () => {

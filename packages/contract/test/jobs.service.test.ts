@@ -51,6 +51,38 @@ describe("jobs.create / get", () => {
   });
 });
 
+describe("scheduling policies", () => {
+  it("defaults to forbid / fire_once / 10 / no per-job cap, stores explicit values, and patches them", async () => {
+    const { job } = await api.jobs.create(validJob);
+    expect(job).toMatchObject({ concurrency_policy: "forbid", misfire_policy: "fire_once", misfire_catch_up_max: 10, max_runs: null });
+    const { job: custom } = await api.jobs.create({
+      ...validJob,
+      concurrency_policy: "replace",
+      misfire_policy: "catch_up",
+      misfire_catch_up_max: 3,
+      max_runs: 500,
+    });
+    expect(custom).toMatchObject({ concurrency_policy: "replace", misfire_policy: "catch_up", misfire_catch_up_max: 3, max_runs: 500 });
+    const row = await db.prisma.job.findUniqueOrThrow({ where: { id: custom.id } });
+    expect(row).toMatchObject({ concurrencyPolicy: "replace", misfirePolicy: "catch_up", misfireCatchUpMax: 3, maxRuns: 500 });
+
+    const before = custom.next_run_at;
+    const { job: patched } = await api.jobs.update({ jobId: custom.id, concurrency_policy: "allow", misfire_policy: "skip" });
+    expect(patched).toMatchObject({ concurrency_policy: "allow", misfire_policy: "skip", misfire_catch_up_max: 3, max_runs: 500 });
+    // A policy change is not a schedule change.
+    expect(patched.next_run_at).toBe(before);
+    const { job: cleared } = await api.jobs.update({ jobId: custom.id, max_runs: null, misfire_catch_up_max: 100 });
+    expect(cleared).toMatchObject({ max_runs: null, misfire_catch_up_max: 100 });
+  });
+
+  it("rejects out-of-range values from the database side too (check constraints)", async () => {
+    const { job } = await api.jobs.create(validJob);
+    await expect(db.prisma.job.update({ where: { id: job.id }, data: { concurrencyPolicy: "queue" } })).rejects.toThrow();
+    await expect(db.prisma.job.update({ where: { id: job.id }, data: { misfireCatchUpMax: 0 } })).rejects.toThrow();
+    await expect(db.prisma.job.update({ where: { id: job.id }, data: { maxRuns: 0 } })).rejects.toThrow();
+  });
+});
+
 describe("jobs.update (merge patch)", () => {
   it("changes only given fields; a rename keeps next_run_at", async () => {
     const { job } = await api.jobs.create({ ...validJob, body: { a: 1 }, headers: { "X-A": "1" } });

@@ -33,7 +33,19 @@ describe("job create input", () => {
       retry_max: 0,
       timeout_seconds: 60,
       enabled: true,
+      concurrency_policy: "forbid",
+      misfire_policy: "fire_once",
+      misfire_catch_up_max: 10,
+      max_runs: null,
     });
+  });
+
+  it("accepts every concurrency and misfire policy and the bounds of the counts", () => {
+    for (const concurrency_policy of ["forbid", "allow", "replace"]) expect(issues({ ...validJob, concurrency_policy })).toEqual([]);
+    for (const misfire_policy of ["fire_once", "skip", "catch_up"]) expect(issues({ ...validJob, misfire_policy })).toEqual([]);
+    expect(issues({ ...validJob, misfire_catch_up_max: 1, max_runs: 1 })).toEqual([]);
+    expect(issues({ ...validJob, misfire_catch_up_max: 100, max_runs: 100_000 })).toEqual([]);
+    expect(issues({ ...validJob, max_runs: null })).toEqual([]);
   });
 
   it.each([
@@ -68,6 +80,15 @@ describe("job create input", () => {
     ["timeout_seconds", { timeout_seconds: 0 }, "must be between 1 and 900"],
     ["timeout_seconds", { timeout_seconds: 901 }, "must be between 1 and 900"],
     ["enabled", { enabled: "false" }, "must be true or false"],
+    ["concurrency_policy", { concurrency_policy: "queue" }, "must be one of forbid, allow, replace"],
+    ["concurrency_policy", { concurrency_policy: "FORBID" }, "must be one of forbid, allow, replace"],
+    ["misfire_policy", { misfire_policy: "run_all" }, "must be one of fire_once, skip, catch_up"],
+    ["misfire_catch_up_max", { misfire_catch_up_max: 0 }, "must be between 1 and 100"],
+    ["misfire_catch_up_max", { misfire_catch_up_max: 101 }, "must be between 1 and 100"],
+    ["misfire_catch_up_max", { misfire_catch_up_max: "5" }, "must be an integer"],
+    ["max_runs", { max_runs: 0 }, "must be between 1 and 100000"],
+    ["max_runs", { max_runs: 100_001 }, "must be between 1 and 100000"],
+    ["max_runs", { max_runs: 2.5 }, "must be an integer"],
     ["extra", { extra: 1 }, "is not a known field"],
   ])("rejects %s (%j)", (field, patch, message) => {
     const found = issues({ ...validJob, ...patch });
@@ -104,6 +125,16 @@ describe("job patch input", () => {
   it("keeps absent fields absent and null body as null", () => {
     expect(jobUpdateInput.parse({ jobId, body: null })).toEqual({ jobId, body: null });
     expect(jobUpdateInput.parse({ jobId })).toEqual({ jobId });
+    expect(jobUpdateInput.parse({ jobId, max_runs: null })).toEqual({ jobId, max_runs: null });
+  });
+  it("validates the policy fields of a patch", () => {
+    const r = jobUpdateInput.safeParse({ jobId, concurrency_policy: "x", misfire_policy: "y", misfire_catch_up_max: 0, max_runs: -1 });
+    expect(zodFieldIssues(r.error?.issues ?? []).map((i) => i.field).sort()).toEqual([
+      "concurrency_policy",
+      "max_runs",
+      "misfire_catch_up_max",
+      "misfire_policy",
+    ]);
   });
   it("checks the cron expression of the patch alongside the other fields", () => {
     const r = jobUpdateInput.safeParse({ jobId, name: "", cron_expression: "0 0 31 2 *", timezone: "Nowhere/Land" });

@@ -62,14 +62,141 @@ export function checkSchedule(rawExpression: string, timezone: string, now: Date
   const norm = normalizeCron(rawExpression);
   if (!norm.ok) return { ok: false, field: "cron_expression", message: norm.message };
   try {
-    const it = CronExpressionParser.parse(norm.expression, { tz: timezone, currentDate: now, strict: false });
-    return { ok: true, expression: norm.expression, next: it.next().toDate() };
+    CronExpressionParser.parse(norm.expression, { tz: timezone, currentDate: now, strict: false }).next();
+    return { ok: true, expression: norm.expression, next: new Date(nextAfterMs(norm.expression, timezone, now.getTime())) };
   } catch (err) {
     const msg = (err as Error).message;
     if (/day of month/i.test(msg)) return { ok: false, field: "cron_expression", message: "never fires: no month has that day" };
     if (/Out of valid range|Invalid explicit|loop/i.test(msg)) return { ok: false, field: "cron_expression", message: "never fires" };
     return { ok: false, field: "cron_expression", message: `invalid cron expression: ${msg}` };
   }
+}
+
+// ---- DST policy ---------------------------------------------------------------------------------------------------
+// Expressions are evaluated on the job's local wall clock. Around a DST transition:
+// - spring forward (a gap): a local time that does not exist that day fires once, shifted forward by the length of the
+//   gap (`30 2 * * *` in America/New_York on 2026-03-08 fires at 03:30 EDT);
+// - fall back (a repeated hour): a schedule with a fixed hour fires once, at the first occurrence (`30 1 * * *` fires
+//   at 01:30 EDT, not again at 01:30 EST); a schedule whose hour field repeats (`*/15 * * * *`, `0 * * * *`) keeps
+//   firing in absolute time through both occurrences;
+// - interval schedules keep their interval in absolute time through both transitions.
+// cron-parser 5.10 implements this for one-hour transitions when iterated from before the transition. We correct it
+// where it does not (each case has a vector in test/dst.test.ts):
+// 1. Started between the two occurrences of a repeated time (e.g. a worker claims `30 1 * * *` late, at 01:10 EST),
+//    it returns the second occurrence (01:30 EST), so the job would fire twice that day. We drop a candidate that the
+//    iteration from before the first occurrence does not produce.
+// 2. With a gap that is not one hour (Australia/Lord_Howe moves by 30 minutes), it skips the day (`15 2 * * *` on
+//    2026-10-04) or fires at a time the expression never names (03:00 for `0 2 * * *`). We compute the shifted slot
+//    of a time inside the gap ourselves, and drop candidates whose local time does not match the expression.
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The local wall-clock time of `ms` in `tz`, expressed as if it were UTC (milliseconds). */
+function wallMs(tz: string, ms: number): number {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    formatters.set(tz, f);
+  }
+  const p: Record<string, number> = {};
+  for (const part of f.formatToParts(new Date(ms))) if (part.type !== "literal") p[part.type] = Number(part.value);
+  return Date.UTC(p.year ?? 1970, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0) + (ms % 1000 + 1000) % 1000;
+}
+
+const offsetMs = (tz: string, ms: number) => wallMs(tz, ms) - ms;
+
+interface Transition {
+  /** First instant with the new offset. */
+  at: number;
+  before: number;
+  after: number;
+}
+
+/**
+ * DST transitions in (lo, hi], found by sampling once a week and bisecting to the second (no zone has had two
+ * transitions within a week since the 1940s).
+ */
+function transitionsBetween(tz: string, lo: number, hi: number): Transition[] {
+  const out: Transition[] = [];
+  let a = lo;
+  let offA = offsetMs(tz, a);
+  while (a < hi) {
+    const b = Math.min(hi, a + 7 * DAY);
+    const offB = offsetMs(tz, b);
+    if (offB !== offA) {
+      let l = a;
+      let h = b;
+      while (h - l > 1000) {
+        const mid = l + Math.floor((h - l) / 2000) * 1000;
+        if (offsetMs(tz, mid) === offA) l = mid;
+        else h = mid;
+      }
+      out.push({ at: h, before: offA, after: offB });
+    }
+    a = b;
+    offA = offB;
+  }
+  return out;
+}
+
+function rawNext(expression: string, tz: string, after: number): number {
+  return CronExpressionParser.parse(expression, { tz, currentDate: new Date(after) }).next().toDate().getTime();
+}
+
+/** Whether the expression names this wall-clock time (the time taken as UTC). */
+const matchesWall = (expression: string, wall: number) => rawNext(expression, "UTC", wall - 1) === wall;
+
+/** Correction 1: `c` repeats a wall time that first occurred `shift` earlier; keep it only if cron-parser would. */
+function isDroppedRepeat(expression: string, tz: string, c: number, shift: number): boolean {
+  const first = c - shift;
+  let v = first;
+  // Iterating from the first occurrence: reaching `c` (or passing many slots on the way) means it is kept.
+  for (let i = 0; i < 8; i++) {
+    v = rawNext(expression, tz, v);
+    if (v >= c) return v !== c;
+  }
+  return false;
+}
+
+/** The first fire time strictly after `after` (ms), under the DST policy above. */
+function nextAfterMs(expression: string, tz: string, after: number): number {
+  let from = after;
+  for (let guard = 0; guard < 64; guard++) {
+    const c = rawNext(expression, tz, from);
+    const transitions = transitionsBetween(tz, from - 3 * HOUR, c);
+    if (transitions.length === 0) return c;
+    let shifted: number | null = null;
+    let valid = matchesWall(expression, wallMs(tz, c));
+    for (const t of transitions) {
+      const jump = t.after - t.before;
+      if (jump > 0) {
+        // A gap: local times [gapStart, gapStart + jump) do not exist; such a slot fires at t.at + (its offset into the gap).
+        const gapStart = t.at + t.before;
+        const m = rawNext(expression, "UTC", Math.max(gapStart - 1, gapStart + (after - t.at)));
+        if (m < gapStart + jump) {
+          const at = t.at + (m - gapStart);
+          if (at > after && (shifted === null || at < shifted)) shifted = at;
+        }
+      } else if (valid && c >= t.at && c < t.at - jump) {
+        valid = !isDroppedRepeat(expression, tz, c, -jump);
+      }
+    }
+    if (valid) return shifted !== null && shifted < c ? shifted : c;
+    if (shifted !== null && shifted <= c) return shifted;
+    from = c;
+  }
+  throw new Error(`cannot compute the next run of "${expression}" in ${tz}`);
 }
 
 /**
@@ -79,9 +206,12 @@ export function checkSchedule(rawExpression: string, timezone: string, now: Date
 export function nextRuns(expression: string, timezone: string, after: Date, count: number): Date[] {
   const norm = normalizeCron(expression);
   if (!norm.ok) throw new Error(`invalid cron expression: ${norm.message}`);
-  const it = CronExpressionParser.parse(norm.expression, { tz: timezone, currentDate: after });
   const out: Date[] = [];
-  for (let i = 0; i < count; i++) out.push(it.next().toDate());
+  let at = after.getTime();
+  for (let i = 0; i < count; i++) {
+    at = nextAfterMs(norm.expression, timezone, at);
+    out.push(new Date(at));
+  }
   return out;
 }
 

@@ -257,6 +257,13 @@ export interface components {
             retry_max: number;
             timeout_seconds: number;
             enabled: boolean;
+            /** @enum {string} */
+            concurrency_policy: "forbid" | "allow" | "replace";
+            /** @enum {string} */
+            misfire_policy: "fire_once" | "skip" | "catch_up";
+            misfire_catch_up_max: number;
+            /** @description Keep at most this many runs of the job; null = only the global retention applies. */
+            max_runs: number | null;
             next_run_at: string | null;
             last_run_at: string | null;
             /** Format: date-time */
@@ -288,7 +295,7 @@ export interface components {
             /** Format: date-time */
             scheduled_for: string;
             /** @enum {string} */
-            status: "running" | "success" | "failed" | "lost";
+            status: "running" | "success" | "failed" | "lost" | "skipped" | "cancelled";
             attempt_number: number;
             max_attempts: number;
             request_method: string;
@@ -321,7 +328,7 @@ export interface components {
             /** Format: date-time */
             scheduled_for: string;
             /** @enum {string} */
-            status: "running" | "success" | "failed" | "lost";
+            status: "running" | "success" | "failed" | "lost" | "skipped" | "cancelled";
             attempt_number: number;
             max_attempts: number;
             request_method: string;
@@ -637,6 +644,22 @@ export interface operations {
                     timeout_seconds?: number;
                     /** @default true */
                     enabled?: boolean;
+                    /**
+                     * @description A slot that comes due while the previous run is still running: forbid = record it as a skipped run, allow = run concurrently, replace = cancel the running run and start the new one.
+                     * @default forbid
+                     * @enum {string}
+                     */
+                    concurrency_policy?: "forbid" | "allow" | "replace";
+                    /**
+                     * @description Slots missed while no worker ran: fire_once = one run for the oldest missed slot, skip = record one skipped run and continue with the next future slot, catch_up = run every missed slot (at most misfire_catch_up_max), oldest first.
+                     * @default fire_once
+                     * @enum {string}
+                     */
+                    misfire_policy?: "fire_once" | "skip" | "catch_up";
+                    /** @default 10 */
+                    misfire_catch_up_max?: number;
+                    /** @default null */
+                    max_runs?: number | null;
                 };
             };
         };
@@ -1145,6 +1168,18 @@ export interface operations {
                     retry_max?: number;
                     timeout_seconds?: number;
                     enabled?: boolean;
+                    /**
+                     * @description A slot that comes due while the previous run is still running: forbid = record it as a skipped run, allow = run concurrently, replace = cancel the running run and start the new one.
+                     * @enum {string}
+                     */
+                    concurrency_policy?: "forbid" | "allow" | "replace";
+                    /**
+                     * @description Slots missed while no worker ran: fire_once = one run for the oldest missed slot, skip = record one skipped run and continue with the next future slot, catch_up = run every missed slot (at most misfire_catch_up_max), oldest first.
+                     * @enum {string}
+                     */
+                    misfire_policy?: "fire_once" | "skip" | "catch_up";
+                    misfire_catch_up_max?: number;
+                    max_runs?: number | null;
                 };
             };
         };
@@ -1968,7 +2003,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                status?: "running" | "success" | "failed" | "lost";
+                status?: "running" | "success" | "failed" | "lost" | "skipped" | "cancelled";
                 trigger_type?: "scheduled" | "manual";
             };
             header?: never;

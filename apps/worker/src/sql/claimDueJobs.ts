@@ -1,7 +1,8 @@
 import type { Db } from "@btick/db";
-import { nextRunAfter } from "@btick/scheduling";
 
+import { applyConcurrency, cancelledMessage, planScheduledSlots, type SlotPlan } from "../policy.ts";
 import type { ClaimedRun } from "../types.ts";
+import { expireAndListRunning, writeClaim, type PlannedRun } from "./claimWrites.ts";
 
 interface DueJobRow {
   id: string;
@@ -14,32 +15,43 @@ interface DueJobRow {
   timezone: string;
   retry_max: number;
   timeout_seconds: number;
+  concurrency_policy: string;
+  misfire_policy: string;
+  misfire_catch_up_max: number;
   next_run_at: Date;
   db_now: Date;
 }
 
-interface InsertedRunRow {
-  id: string;
-  job_id: string;
-  scheduled_for: Date;
+export interface ClaimCounts {
+  /** Rows recorded as `skipped` (concurrency forbid or misfire skip). */
+  skipped: number;
+  /** Running runs marked `cancelled` (concurrency replace). */
+  cancelled: number;
 }
 
 /**
- * Claims up to `limit` due jobs in one transaction (database clock only): locks them with skip locked, inserts one
- * `running` run per slot (a slot already recorded is skipped by the unique (job_id, scheduled_for)), and advances
- * next_run_at to the first slot after max(slot, now()), so slots missed during an outage fire once and the schedule
- * then continues in the future. A job whose next slot cannot be computed gets next_run_at = null (it stops firing;
- * `onScheduleError` is told why).
+ * Claims up to `limit` due jobs in one transaction (database clock only): locks them with skip locked, applies each
+ * job's misfire and concurrency policy (src/policy.ts), inserts one run row per handled slot — `running`, or
+ * `skipped` (finished at once) — with the unique (job_id, scheduled_for) dropping a slot already recorded, cancels
+ * replaced runs, and advances next_run_at past now. A job whose next slot cannot be computed gets next_run_at = null
+ * (it stops firing; `onScheduleError` is told why). Returns the runs to execute.
  */
 export async function claimDueJobs(
   db: Db,
-  args: { workerId: string; limit: number; leaseMs: number; onScheduleError?: (jobId: string, err: unknown) => void },
+  args: {
+    workerId: string;
+    limit: number;
+    leaseMs: number;
+    onScheduleError?: (jobId: string, err: unknown) => void;
+    onPolicy?: (counts: ClaimCounts) => void;
+  },
 ): Promise<ClaimedRun[]> {
   if (args.limit <= 0) return [];
   return db.$transaction(async (tx) => {
     const due = await tx.$queryRaw<DueJobRow[]>`
 select jobs.id, jobs.tenant_id, jobs.method, jobs.url, jobs.headers, jobs.body, jobs.cron_expression, jobs.timezone,
-  jobs.retry_max, jobs.timeout_seconds, jobs.next_run_at, now() as db_now
+  jobs.retry_max, jobs.timeout_seconds, jobs.concurrency_policy, jobs.misfire_policy, jobs.misfire_catch_up_max,
+  jobs.next_run_at, now() as db_now
 from jobs as jobs
 where jobs.enabled = true and jobs.next_run_at <= now()
 order by jobs.next_run_at asc
@@ -47,53 +59,62 @@ limit ${args.limit}::int
 for update skip locked`;
     if (due.length === 0) return [];
 
-    const nexts = due.map((job) => {
-      const after = job.next_run_at > job.db_now ? job.next_run_at : job.db_now;
+    const running = await expireAndListRunning(tx, due.map((j) => j.id));
+    const planned: PlannedRun[] = [];
+    const cancel: { jobId: string; message: string }[] = [];
+    const nexts: (Date | null)[] = [];
+    for (const job of due) {
+      let plan: SlotPlan;
       try {
-        return nextRunAfter(job.cron_expression, job.timezone, after);
+        plan = planScheduledSlots({
+          cron: job.cron_expression,
+          timezone: job.timezone,
+          slot: job.next_run_at,
+          now: job.db_now,
+          misfirePolicy: job.misfire_policy,
+          catchUpMax: job.misfire_catch_up_max,
+        });
       } catch (err) {
         args.onScheduleError?.(job.id, err);
-        return null;
+        // The slot that came due still runs once; the job then stops being scheduled.
+        plan = { slots: [{ at: job.next_run_at, skippedBecause: null }], next: null, dropped: 0 };
       }
-    });
+      nexts.push(plan.next);
+      const decided = applyConcurrency(job.concurrency_policy, running.has(job.id), plan.slots);
+      if (decided.cancelRunning) cancel.push({ jobId: job.id, message: cancelledMessage(plan.slots[0]?.at ?? job.next_run_at) });
+      for (const s of decided.slots) planned.push({ jobId: job.id, slot: s.at, skippedBecause: s.skippedBecause, triggerId: null });
+    }
 
-    const inserted = await tx.$queryRaw<InsertedRunRow[]>`
-with input as (
-  select * from unnest(${due.map((j) => j.id)}::uuid[], ${due.map((j) => j.next_run_at)}::timestamptz[],
-    ${nexts}::timestamptz[]) as input(job_id, slot, next_run_at)
-), advanced as (
-  update jobs as jobs
-  set next_run_at = input.next_run_at, last_run_at = now()
-  from input
-  where jobs.id = input.job_id
-  returning jobs.id, jobs.tenant_id, jobs.method, jobs.url, jobs.headers, jobs.body, jobs.retry_max, input.slot
-)
-insert into job_runs (job_id, tenant_id, trigger_type, scheduled_for, status, attempt_number, max_attempts,
-  request_method, request_url, request_headers, request_body, worker_id, lease_expires_at, started_at)
-select advanced.id, advanced.tenant_id, 'scheduled', advanced.slot, 'running', 0, advanced.retry_max + 1,
-  advanced.method, advanced.url, advanced.headers, advanced.body, ${args.workerId}::text,
-  now() + ${args.leaseMs}::int * interval '1 millisecond', now()
-from advanced
-on conflict (job_id, scheduled_for) do nothing
-returning job_runs.id, job_runs.job_id, job_runs.scheduled_for`;
+    const inserted = await writeClaim(tx, {
+      workerId: args.workerId,
+      leaseMs: args.leaseMs,
+      triggerType: "scheduled",
+      advance: due.map((j, i) => ({ jobId: j.id, next: nexts[i] ?? null })),
+      cancel,
+      runs: planned,
+    });
+    const skipped = inserted.rows.filter((r) => r.status === "skipped").length;
+    if (skipped > 0 || cancel.length > 0) args.onPolicy?.({ skipped, cancelled: inserted.cancelled });
 
     const byJob = new Map(due.map((j) => [j.id, j]));
-    return inserted.map((run): ClaimedRun => {
-      const job = byJob.get(run.job_id) as DueJobRow;
-      return {
-        runId: run.id,
-        jobId: run.job_id,
-        tenantId: job.tenant_id,
-        triggerType: "scheduled",
-        scheduledFor: run.scheduled_for,
-        maxAttempts: job.retry_max + 1,
-        method: job.method,
-        url: job.url,
-        headers: job.headers ?? {},
-        body: job.body,
-        timeoutSeconds: job.timeout_seconds,
-      };
-    });
+    return inserted.rows
+      .filter((r) => r.status === "running")
+      .map((run): ClaimedRun => {
+        const job = byJob.get(run.job_id) as DueJobRow;
+        return {
+          runId: run.id,
+          jobId: run.job_id,
+          tenantId: job.tenant_id,
+          triggerType: "scheduled",
+          scheduledFor: run.scheduled_for,
+          maxAttempts: job.retry_max + 1,
+          method: job.method,
+          url: job.url,
+          headers: job.headers ?? {},
+          body: job.body,
+          timeoutSeconds: job.timeout_seconds,
+        };
+      })
+      .sort((a, b) => a.scheduledFor.getTime() - b.scheduledFor.getTime());
   }, { maxWait: 10_000, timeout: 30_000 });
 }
-

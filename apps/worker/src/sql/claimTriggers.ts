@@ -1,73 +1,99 @@
 import type { Db } from "@btick/db";
 
+import { applyConcurrency, cancelledMessage } from "../policy.ts";
 import type { ClaimedRun } from "../types.ts";
+import type { ClaimCounts } from "./claimDueJobs.ts";
+import { expireAndListRunning, writeClaim, type PlannedRun } from "./claimWrites.ts";
 
-interface ClaimedTriggerRow {
+interface PickedTriggerRow {
   id: string;
   job_id: string;
+  created_at: Date;
   tenant_id: string;
-  scheduled_for: Date;
-  max_attempts: number;
-  request_method: string;
-  request_url: string;
-  request_headers: Record<string, string> | null;
-  request_body: unknown;
+  method: string;
+  url: string;
+  headers: Record<string, string> | null;
+  body: unknown;
+  retry_max: number;
   timeout_seconds: number;
+  concurrency_policy: string;
 }
 
 /**
- * Claims up to `limit` pending manual triggers (oldest first, skip locked) in one statement: each is marked claimed
- * and completed, and becomes a `manual` run whose scheduled_for is the trigger's created_at. Paused jobs still run.
- * The job's schedule is not touched; only last_run_at.
+ * Claims up to `limit` pending manual triggers (oldest first) in one transaction. Each trigger and its job row are
+ * locked with skip locked (a job being claimed by another transaction keeps its triggers for the next pass, so the
+ * concurrency policy is always decided under the job's lock); each trigger is marked claimed and completed and
+ * becomes a `manual` run whose scheduled_for is the trigger's created_at. The job's concurrency policy applies as for
+ * scheduled slots (forbid: recorded as `skipped`; replace: the running run is cancelled). Paused jobs still run. The
+ * job's schedule is not touched; only last_run_at.
  */
-export async function claimTriggers(db: Db, args: { workerId: string; limit: number; leaseMs: number }): Promise<ClaimedRun[]> {
+export async function claimTriggers(
+  db: Db,
+  args: { workerId: string; limit: number; leaseMs: number; onPolicy?: (counts: ClaimCounts) => void },
+): Promise<ClaimedRun[]> {
   if (args.limit <= 0) return [];
-  const rows = await db.$queryRaw<ClaimedTriggerRow[]>`
-with picked as (
-  select triggers.id
-  from manual_job_triggers as triggers
-  where triggers.completed_at is null
-  order by triggers.created_at asc
-  limit ${args.limit}::int
-  for update skip locked
-), marked as (
-  update manual_job_triggers as triggers
-  set claimed_at = now(), claimed_by = ${args.workerId}::text, completed_at = now()
-  from picked
-  where triggers.id = picked.id
-  returning triggers.id, triggers.job_id, triggers.created_at
-), touched as (
-  update jobs as jobs
-  set last_run_at = now()
-  where jobs.id in (select marked.job_id from marked)
-), inserted as (
-  insert into job_runs (job_id, tenant_id, trigger_type, trigger_id, scheduled_for, status, attempt_number, max_attempts,
-    request_method, request_url, request_headers, request_body, worker_id, lease_expires_at, started_at)
-  select jobs.id, jobs.tenant_id, 'manual', marked.id, marked.created_at, 'running', 0, jobs.retry_max + 1,
-    jobs.method, jobs.url, jobs.headers, jobs.body, ${args.workerId}::text,
-    now() + ${args.leaseMs}::int * interval '1 millisecond', now()
-  from marked
-  inner join jobs as jobs on jobs.id = marked.job_id
-  on conflict do nothing
-  returning job_runs.id, job_runs.job_id, job_runs.tenant_id, job_runs.scheduled_for, job_runs.max_attempts,
-    job_runs.request_method, job_runs.request_url, job_runs.request_headers, job_runs.request_body
-)
-select inserted.*, jobs.timeout_seconds
-from inserted
-inner join jobs as jobs on jobs.id = inserted.job_id`;
-  return rows.map(
-    (row): ClaimedRun => ({
-      runId: row.id,
-      jobId: row.job_id,
-      tenantId: row.tenant_id,
+  // Cheap probe first: most passes find no trigger and should not pay for a transaction.
+  const pending = await db.$queryRaw<{ any: boolean }[]>`
+select exists (select 1 from manual_job_triggers as triggers where triggers.completed_at is null) as any`;
+  if (!pending[0]?.any) return [];
+  return db.$transaction(async (tx) => {
+    const picked = await tx.$queryRaw<PickedTriggerRow[]>`
+select triggers.id, triggers.job_id, triggers.created_at, jobs.tenant_id, jobs.method, jobs.url, jobs.headers,
+  jobs.body, jobs.retry_max, jobs.timeout_seconds, jobs.concurrency_policy
+from manual_job_triggers as triggers
+inner join jobs as jobs on jobs.id = triggers.job_id
+where triggers.completed_at is null
+order by triggers.created_at asc
+limit ${args.limit}::int
+for update of triggers, jobs skip locked`;
+    if (picked.length === 0) return [];
+
+    await tx.$executeRaw`
+update manual_job_triggers as triggers
+set claimed_at = now(), claimed_by = ${args.workerId}::text, completed_at = now()
+where triggers.id = any(${picked.map((t) => t.id)}::uuid[])`;
+
+    const running = await expireAndListRunning(tx, [...new Set(picked.map((t) => t.job_id))]);
+    const planned: PlannedRun[] = [];
+    const cancel: { jobId: string; message: string }[] = [];
+    for (const t of picked) {
+      const decided = applyConcurrency(t.concurrency_policy, running.has(t.job_id), [{ at: t.created_at, skippedBecause: null }]);
+      if (decided.cancelRunning && !cancel.some((c) => c.jobId === t.job_id)) {
+        cancel.push({ jobId: t.job_id, message: cancelledMessage(t.created_at) });
+      }
+      for (const s of decided.slots) planned.push({ jobId: t.job_id, slot: s.at, skippedBecause: s.skippedBecause, triggerId: t.id });
+      // A second trigger of the same job in this batch sees this one as in progress.
+      if (decided.slots.some((s) => s.skippedBecause === null)) running.add(t.job_id);
+    }
+    const inserted = await writeClaim(tx, {
+      workerId: args.workerId,
+      leaseMs: args.leaseMs,
       triggerType: "manual",
-      scheduledFor: row.scheduled_for,
-      maxAttempts: row.max_attempts,
-      method: row.request_method,
-      url: row.request_url,
-      headers: row.request_headers ?? {},
-      body: row.request_body,
-      timeoutSeconds: row.timeout_seconds,
-    }),
-  );
+      advance: null,
+      cancel,
+      runs: planned,
+    });
+    const skipped = inserted.rows.filter((r) => r.status === "skipped").length;
+    if (skipped > 0 || cancel.length > 0) args.onPolicy?.({ skipped, cancelled: inserted.cancelled });
+
+    const byTrigger = new Map(picked.map((t) => [t.id, t]));
+    return inserted.rows
+      .filter((r) => r.status === "running")
+      .map((row): ClaimedRun => {
+        const t = byTrigger.get(row.trigger_id ?? "") as PickedTriggerRow;
+        return {
+          runId: row.id,
+          jobId: row.job_id,
+          tenantId: t.tenant_id,
+          triggerType: "manual",
+          scheduledFor: row.scheduled_for,
+          maxAttempts: t.retry_max + 1,
+          method: t.method,
+          url: t.url,
+          headers: t.headers ?? {},
+          body: t.body,
+          timeoutSeconds: t.timeout_seconds,
+        };
+      });
+  }, { maxWait: 10_000, timeout: 30_000 });
 }

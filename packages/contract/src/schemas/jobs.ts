@@ -100,6 +100,26 @@ const retryMax = intRange(0, 10);
 const timeoutSeconds = intRange(1, 900);
 const enabled = noCoerce(z.boolean({ error: typeError("true or false") }));
 
+export const CONCURRENCY_POLICIES = ["forbid", "allow", "replace"] as const;
+export type ConcurrencyPolicy = (typeof CONCURRENCY_POLICIES)[number];
+export const MISFIRE_POLICIES = ["fire_once", "skip", "catch_up"] as const;
+export type MisfirePolicy = (typeof MISFIRE_POLICIES)[number];
+
+const concurrencyPolicy = z
+  .enum(CONCURRENCY_POLICIES, { error: `must be one of ${CONCURRENCY_POLICIES.join(", ")}` })
+  .meta({
+    description:
+      "A slot that comes due while the previous run is still running: forbid = record it as a skipped run, allow = run concurrently, replace = cancel the running run and start the new one.",
+  });
+const misfirePolicy = z
+  .enum(MISFIRE_POLICIES, { error: `must be one of ${MISFIRE_POLICIES.join(", ")}` })
+  .meta({
+    description:
+      "Slots missed while no worker ran: fire_once = one run for the oldest missed slot, skip = record one skipped run and continue with the next future slot, catch_up = run every missed slot (at most misfire_catch_up_max), oldest first.",
+  });
+const misfireCatchUpMax = intRange(1, 100);
+const maxRuns = intRange(1, 100_000).nullable();
+
 export interface FieldIssue {
   field: string;
   message: string;
@@ -137,6 +157,10 @@ export const jobCreateInput = z
     retry_max: retryMax.default(0),
     timeout_seconds: timeoutSeconds.default(60),
     enabled: enabled.default(true),
+    concurrency_policy: concurrencyPolicy.default("forbid"),
+    misfire_policy: misfirePolicy.default("fire_once"),
+    misfire_catch_up_max: misfireCatchUpMax.default(10),
+    max_runs: maxRuns.default(null),
   })
   .superRefine(
     (job, ctx) => {
@@ -162,6 +186,10 @@ export const jobPatchFields = z.strictObject({
   retry_max: retryMax.optional(),
   timeout_seconds: timeoutSeconds.optional(),
   enabled: enabled.optional(),
+  concurrency_policy: concurrencyPolicy.optional(),
+  misfire_policy: misfirePolicy.optional(),
+  misfire_catch_up_max: misfireCatchUpMax.optional(),
+  max_runs: maxRuns.optional(),
 });
 export type JobPatch = z.infer<typeof jobPatchFields>;
 
@@ -204,6 +232,10 @@ export const jobOutput = z
     retry_max: z.int(),
     timeout_seconds: z.int(),
     enabled: z.boolean(),
+    concurrency_policy: z.enum(CONCURRENCY_POLICIES),
+    misfire_policy: z.enum(MISFIRE_POLICIES),
+    misfire_catch_up_max: z.int(),
+    max_runs: z.int().nullable().meta({ description: "Keep at most this many runs of the job; null = only the global retention applies." }),
     next_run_at: timestamp.nullable(),
     last_run_at: timestamp.nullable(),
     created_at: timestamp,

@@ -3,7 +3,7 @@ import { z } from "zod";
 
 import { jsonValue, nextCursorOutput, pageCursor, pageLimit, pathId, timestamp } from "./common.ts";
 
-export const RUN_STATUSES = ["running", "success", "failed", "lost"] as const;
+export const RUN_STATUSES = ["running", "success", "failed", "lost", "skipped", "cancelled"] as const;
 export const TRIGGER_TYPES = ["scheduled", "manual"] as const;
 export const ATTEMPT_OUTCOMES = ["success", "http_error", "timeout", "network_error"] as const;
 

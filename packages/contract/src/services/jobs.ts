@@ -28,6 +28,10 @@ export async function createJob(db: Db, principal: Principal, input: JobCreateIn
       retryMax: input.retry_max,
       timeoutSeconds: input.timeout_seconds,
       enabled: input.enabled,
+      concurrencyPolicy: input.concurrency_policy,
+      misfirePolicy: input.misfire_policy,
+      misfireCatchUpMax: input.misfire_catch_up_max,
+      maxRuns: input.max_runs,
       nextRunAt: input.enabled ? nextRunAfter(input.cron_expression, input.timezone, now) : null,
       createdBy: principalRef(principal),
     },
@@ -86,6 +90,11 @@ export async function updateJob(db: Db, tenantId: string, jobId: string, patch: 
     retryMax: patch.retry_max,
     timeoutSeconds: patch.timeout_seconds,
     enabled: patch.enabled,
+    concurrencyPolicy: patch.concurrency_policy,
+    misfirePolicy: patch.misfire_policy,
+    misfireCatchUpMax: patch.misfire_catch_up_max,
+    // null clears the per-job cap (merge patch).
+    maxRuns: patch.max_runs,
   };
   if (scheduleChanged) {
     data.nextRunAt = merged.enabled ? nextRunAfter(merged.cron_expression, merged.timezone, await dbNow(db)) : null;

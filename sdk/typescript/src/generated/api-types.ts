@@ -20,7 +20,7 @@ export type RunDetail = {
     job_id: string;
     trigger_type: 'scheduled' | 'manual';
     scheduled_for: string;
-    status: 'success' | 'running' | 'failed' | 'lost';
+    status: 'success' | 'running' | 'failed' | 'lost' | 'skipped' | 'cancelled';
     attempt_number: number;
     max_attempts: number;
     request_method: string;
@@ -45,7 +45,7 @@ export type Run = {
     job_id: string;
     trigger_type: 'scheduled' | 'manual';
     scheduled_for: string;
-    status: 'success' | 'running' | 'failed' | 'lost';
+    status: 'success' | 'running' | 'failed' | 'lost' | 'skipped' | 'cancelled';
     attempt_number: number;
     max_attempts: number;
     request_method: string;
@@ -76,6 +76,10 @@ export type Job = {
     retry_max: number;
     timeout_seconds: number;
     enabled: boolean;
+    concurrency_policy: 'replace' | 'forbid' | 'allow';
+    misfire_policy: 'fire_once' | 'skip' | 'catch_up';
+    misfire_catch_up_max: number;
+    max_runs: number | null;
     next_run_at: string | null;
     last_run_at: string | null;
     created_at: string;
@@ -112,6 +116,10 @@ export type JobsCreateInput = {
     retry_max?: number | undefined;
     timeout_seconds?: number | undefined;
     enabled?: boolean | undefined;
+    concurrency_policy?: 'replace' | 'forbid' | 'allow' | undefined;
+    misfire_policy?: 'fire_once' | 'skip' | 'catch_up' | undefined;
+    misfire_catch_up_max?: number | undefined;
+    max_runs?: number | null | undefined;
 };
 /** Output of `jobs.create`. */
 export type JobsCreateOutput = {
@@ -150,6 +158,10 @@ export type JobsUpdateInput = {
     retry_max?: number | undefined;
     timeout_seconds?: number | undefined;
     enabled?: boolean | undefined;
+    concurrency_policy?: 'replace' | 'forbid' | 'allow' | undefined;
+    misfire_policy?: 'fire_once' | 'skip' | 'catch_up' | undefined;
+    misfire_catch_up_max?: number | undefined;
+    max_runs?: number | null | undefined;
 };
 /** Output of `jobs.update`. */
 export type JobsUpdateOutput = {
@@ -193,7 +205,7 @@ export type RunsListInput = {
     jobId: string;
     limit?: string | number | undefined;
     cursor?: string | undefined;
-    status?: 'success' | 'running' | 'failed' | 'lost' | undefined;
+    status?: 'success' | 'running' | 'failed' | 'lost' | 'skipped' | 'cancelled' | undefined;
     trigger_type?: 'scheduled' | 'manual' | undefined;
 };
 /** Output of `runs.list`. */
@@ -212,7 +224,7 @@ export type RunsGetOutput = {
         job_id: string;
         trigger_type: 'scheduled' | 'manual';
         scheduled_for: string;
-        status: 'success' | 'running' | 'failed' | 'lost';
+        status: 'success' | 'running' | 'failed' | 'lost' | 'skipped' | 'cancelled';
         attempt_number: number;
         max_attempts: number;
         request_method: string;
