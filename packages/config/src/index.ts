@@ -4,6 +4,8 @@ import { hostname } from "node:os";
 
 import { z } from "zod";
 
+import { invalidHostListEntries } from "@btick/net-policy";
+
 /** Blank values count as unset, as in the original. */
 const blankAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v);
 
@@ -16,6 +18,16 @@ const logLevel = z.preprocess(
   blankAsUnset,
   z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 );
+/** A comma- or space-separated list: "a.example, 10.0.0.0/8" → ["a.example", "10.0.0.0/8"]. */
+const list = z.preprocess(
+  (v) => (typeof v === "string" ? v.split(/[\s,]+/).filter((s) => s !== "") : v),
+  z.array(z.string()).default([]),
+);
+/** An allow-list of hostnames, IP addresses and CIDR ranges. */
+const hostList = list.superRefine((entries, ctx) => {
+  const bad = invalidHostListEntries(entries);
+  if (bad.length > 0) ctx.addIssue({ code: "custom", message: `not a hostname, IP address or CIDR range: ${bad.join(", ")}` });
+});
 const databaseUrl = z.preprocess(
   blankAsUnset,
   z
@@ -33,6 +45,22 @@ export const apiEnvSchema = z.object({
   LOG_LEVEL: logLevel,
   UI_SESSION_SECRET: str(DEV_SESSION_SECRET),
   UI_SESSION_TTL_HOURS: int(12, 1, 24 * 90),
+  /** Accept job URLs whose host is a literal loopback/private/reserved IP or `localhost`. */
+  API_ALLOW_PRIVATE_NETWORKS: bool(false),
+  /** Hostnames, IPs and CIDRs accepted in job URLs even when private (mirror WORKER_ALLOWED_HOSTS). */
+  API_ALLOWED_HOSTS: hostList,
+  /** Requests per minute under /api/v1 and /trpc, per API key (or per client IP without a valid-looking key); 0 disables. */
+  API_RATE_LIMIT_PER_MINUTE: int(600, 0, 1_000_000),
+  /** Failed authentications (401) per minute per client IP before that IP gets 429s; 0 disables. */
+  API_AUTH_FAILURES_PER_MINUTE: int(20, 0, 1_000_000),
+  /** Trust X-Forwarded-For/-Proto from a reverse proxy (client IPs for rate limits, https detection for HSTS). */
+  TRUST_PROXY: bool(false),
+  /** Serve GET /metrics (Prometheus) on the API port. */
+  API_METRICS_ENABLED: bool(true),
+  /** Jobs one tenant may have; creating one more answers 429 (see README, "Security"). */
+  TENANT_MAX_JOBS: int(1000, 1, 10_000_000),
+  /** Minimum seconds between two consecutive fires of a job's cron expression. */
+  TENANT_MIN_INTERVAL_SECONDS: int(1, 0, 86_400),
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 
@@ -50,6 +78,13 @@ export const workerEnvSchema = z.object({
   WORKER_HTTP_TIMEOUT_SECONDS: int(90, 1, 3600),
   WORKER_SHUTDOWN_GRACE_SECONDS: int(30, 0, 3600),
   WORKER_FOLLOW_REDIRECTS: bool(false),
+  /** Turn off the outbound-call protection: allow loopback, private, link-local and other reserved addresses. */
+  WORKER_ALLOW_PRIVATE_NETWORKS: bool(false),
+  /** Exceptions to the protection: hostnames (`*.example` for subdomains), IP addresses and CIDR ranges. */
+  WORKER_ALLOWED_HOSTS: hostList,
+  /** Port of the worker's /metrics, /healthz and /readyz server; 0 disables it. */
+  WORKER_METRICS_PORT: int(9464, 0, 65535),
+  WORKER_METRICS_HOST: str("0.0.0.0"),
 });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
