@@ -16,6 +16,13 @@ export {
   type ErrorEnvelope,
   type FieldIssue,
 } from "./errors.ts";
+export {
+  createSecretsOptions,
+  developmentSecretsOptions,
+  MASK,
+  DEFAULT_PREVIOUS_SIGNING_SECRET_TTL_SECONDS,
+  type SecretsOptions,
+} from "./services/secrets.ts";
 export { matchRestRoute, successStatusFor, restRoutes, type RestMatch, type RestRoute } from "./rest.ts";
 
 /** Server-side caller (e.g. for the UI): `createCaller(await createContext({ db, principal }))`. */
