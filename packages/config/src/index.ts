@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import { z } from "zod";
 
 import { invalidHostListEntries } from "@btick/net-policy";
+import { DEVELOPMENT_KEY, parseKey } from "@btick/secrets";
 
 /** Blank values count as unset, as in the original. */
 const blankAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v);
@@ -35,6 +36,38 @@ const databaseUrl = z.preprocess(
     .refine((v) => /^postgres(ql)?:\/\//.test(v), "must be a postgres:// or postgresql:// URL"),
 );
 
+/** SECRETS_ENCRYPTION_KEY: base64 of 32 bytes. Unset: the public development key (refused in production). */
+const encryptionKey = z.preprocess(
+  blankAsUnset,
+  z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      if (v === undefined) return;
+      try {
+        parseKey(v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+      }
+    }),
+);
+/** SECRETS_ENCRYPTION_KEYS: older keys (comma-separated), still accepted for decryption during a key rotation. */
+const oldEncryptionKeys = z.preprocess(
+  blankAsUnset,
+  z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      for (const [i, k] of (v ?? "").split(",").map((s) => s.trim()).filter(Boolean).entries()) {
+        try {
+          parseKey(k);
+        } catch (err) {
+          ctx.addIssue({ code: "custom", message: `key ${i + 1} ${(err as Error).message}` });
+        }
+      }
+    }),
+);
+
 export const DEV_SESSION_SECRET = "btick-dev-session-secret-change-me";
 
 export const apiEnvSchema = z.object({
@@ -61,6 +94,12 @@ export const apiEnvSchema = z.object({
   TENANT_MAX_JOBS: int(1000, 1, 10_000_000),
   /** Minimum seconds between two consecutive fires of a job's cron expression. */
   TENANT_MIN_INTERVAL_SECONDS: int(1, 0, 86_400),
+  SECRETS_ENCRYPTION_KEY: encryptionKey,
+  SECRETS_ENCRYPTION_KEYS: oldEncryptionKeys,
+  /** Comma-separated header-name patterns (`*` wildcard, case-insensitive) whose values are encrypted and masked. */
+  SECRET_HEADER_PATTERNS: z.preprocess(blankAsUnset, z.string().optional()),
+  /** After a signing-secret rotation, requests keep a signature made with the old secret this long (per-request override). */
+  SIGNING_SECRET_PREVIOUS_TTL_HOURS: int(24, 0, 720),
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 
@@ -85,6 +124,8 @@ export const workerEnvSchema = z.object({
   /** Port of the worker's /metrics, /healthz and /readyz server; 0 disables it. */
   WORKER_METRICS_PORT: int(9464, 0, 65535),
   WORKER_METRICS_HOST: str("0.0.0.0"),
+  SECRETS_ENCRYPTION_KEY: encryptionKey,
+  SECRETS_ENCRYPTION_KEYS: oldEncryptionKeys,
 });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
@@ -98,6 +139,16 @@ export function loadEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv =
   throw new ConfigError(lines.join("\n"));
 }
 
+/** In production a real encryption key is mandatory: no silent fallback to the public development key. */
+function requireEncryptionKey(parsed: { NODE_ENV: string; SECRETS_ENCRYPTION_KEY?: string | undefined }): void {
+  if (parsed.NODE_ENV !== "production") return;
+  if (parsed.SECRETS_ENCRYPTION_KEY === undefined || parseKey(parsed.SECRETS_ENCRYPTION_KEY).equals(parseKey(DEVELOPMENT_KEY))) {
+    throw new ConfigError(
+      "invalid environment variable SECRETS_ENCRYPTION_KEY: required in production (32 random bytes, base64: openssl rand -base64 32)",
+    );
+  }
+}
+
 export const loadApiEnv = (env?: NodeJS.ProcessEnv) => {
   const parsed = loadEnv(apiEnvSchema, env);
   if (parsed.NODE_ENV === "production" && (parsed.UI_SESSION_SECRET === DEV_SESSION_SECRET || parsed.UI_SESSION_SECRET.length < 32)) {
@@ -105,6 +156,11 @@ export const loadApiEnv = (env?: NodeJS.ProcessEnv) => {
       "invalid environment variable UI_SESSION_SECRET: set a random value of at least 32 characters in production",
     );
   }
+  requireEncryptionKey(parsed);
   return parsed;
 };
-export const loadWorkerEnv = (env?: NodeJS.ProcessEnv) => loadEnv(workerEnvSchema, env);
+export const loadWorkerEnv = (env?: NodeJS.ProcessEnv) => {
+  const parsed = loadEnv(workerEnvSchema, env);
+  requireEncryptionKey(parsed);
+  return parsed;
+};

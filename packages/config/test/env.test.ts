@@ -40,7 +40,8 @@ describe("loadWorkerEnv", () => {
 describe("loadApiEnv", () => {
   it("refuses the default session secret in production", () => {
     expect(() => loadApiEnv({ ...db, NODE_ENV: "production" })).toThrow(/UI_SESSION_SECRET/);
-    expect(loadApiEnv({ ...db, NODE_ENV: "production", UI_SESSION_SECRET: "x".repeat(40) }).PORT).toBe(8080);
+    const key = Buffer.alloc(32, 1).toString("base64");
+    expect(loadApiEnv({ ...db, NODE_ENV: "production", UI_SESSION_SECRET: "x".repeat(40), SECRETS_ENCRYPTION_KEY: key }).PORT).toBe(8080);
   });
 });
 
