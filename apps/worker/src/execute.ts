@@ -1,5 +1,8 @@
 // One HTTP attempt. No database access: the caller records what this returns.
+import { createNetworkPolicy, findBlockedError, type NetworkPolicyOptions } from "@btick/net-policy";
 import { Agent, interceptors, type Dispatcher } from "undici";
+
+import { guardedConnector } from "./netGuard.ts";
 
 import { captureBody } from "./responseBody.ts";
 import { isRetryable } from "./retry.ts";
@@ -23,9 +26,18 @@ export interface AttemptResult {
   aborted: boolean;
 }
 
-/** Shared keep-alive connection pool for every attempt of this process. */
-export function createHttpAgent(opts: { followRedirects: boolean }): Dispatcher {
-  const agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 256 });
+/**
+ * Shared keep-alive connection pool for every attempt of this process. Unless `network.allowPrivateNetworks`,
+ * every connection (redirects included) goes through the outbound network policy (see netGuard.ts).
+ */
+export function createHttpAgent(opts: { followRedirects: boolean; network?: NetworkPolicyOptions }): Dispatcher {
+  const network = opts.network ?? { allowPrivateNetworks: false };
+  const agent = new Agent({
+    keepAliveTimeout: 10_000,
+    keepAliveMaxTimeout: 60_000,
+    connections: 256,
+    ...(network.allowPrivateNetworks ? {} : { connect: guardedConnector(createNetworkPolicy(network)) }),
+  });
   return opts.followRedirects ? agent.compose(interceptors.redirect({ maxRedirections: 5 })) : agent;
 }
 
@@ -142,6 +154,8 @@ export async function executeAttempt(
   } catch (err) {
     if (opts.signal?.aborted) return failure("network_error", "aborted: worker shutting down", true);
     if (timeout.aborted) return failure("timeout", `timed out after ${opts.timeoutMs} ms`);
+    const blocked = findBlockedError(err);
+    if (blocked) return { ...failure("blocked", `${blocked.message} (not retried; an operator can allow it with WORKER_ALLOWED_HOSTS)`), retryable: false };
     return failure("network_error", `request failed: ${errorText(err)}`);
   }
 }

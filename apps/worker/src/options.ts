@@ -27,6 +27,10 @@ export interface WorkerOptions {
   followRedirects: boolean;
   /** On stop(): how long in-flight runs may finish before they are aborted. */
   shutdownGraceMs: number;
+  /** Outbound-call protection off: loopback, private and other reserved addresses may be called. */
+  allowPrivateNetworks: boolean;
+  /** Exceptions to the protection: hostnames (`*.example` for subdomains), IP addresses, CIDR ranges. */
+  allowedHosts: string[];
 }
 
 export const defaultOptions: Omit<WorkerOptions, "workerId"> = {
@@ -42,6 +46,8 @@ export const defaultOptions: Omit<WorkerOptions, "workerId"> = {
   retryAfterCapMs: 5 * 60_000,
   followRedirects: false,
   shutdownGraceMs: 30_000,
+  allowPrivateNetworks: false,
+  allowedHosts: [],
 };
 
 export function optionsFromEnv(env: WorkerEnv): WorkerOptions {
@@ -56,5 +62,7 @@ export function optionsFromEnv(env: WorkerEnv): WorkerOptions {
     taskLogPath: env.WORKER_TASK_LOG_PATH,
     followRedirects: env.WORKER_FOLLOW_REDIRECTS,
     shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+    allowPrivateNetworks: env.WORKER_ALLOW_PRIVATE_NETWORKS,
+    allowedHosts: env.WORKER_ALLOWED_HOSTS,
   };
 }

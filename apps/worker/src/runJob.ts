@@ -96,7 +96,7 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
   const shuttingDown = outcome.stoppedBy === "shutdown" || signal.aborted;
   const success = last?.outcome === "success";
   const result: RunResult = {
-    status: success ? "success" : "failed",
+    status: success ? "success" : last?.outcome === "blocked" ? "blocked_by_policy" : "failed",
     attemptNumber: outcome.attempts,
     statusCode: last?.statusCode ?? null,
     responseHeaders: last?.headers ?? null,

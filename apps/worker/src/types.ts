@@ -14,8 +14,11 @@ export interface ClaimedRun {
   timeoutSeconds: number;
 }
 
-/** `success`, `http_error`, `timeout` or `network_error` (the values of job_run_attempts.outcome). */
-export type AttemptOutcome = "success" | "http_error" | "timeout" | "network_error";
+/**
+ * `success`, `http_error`, `timeout`, `network_error` or `blocked` (the outbound network policy refused the
+ * address) — the values of job_run_attempts.outcome.
+ */
+export type AttemptOutcome = "success" | "http_error" | "timeout" | "network_error" | "blocked";
 
 export interface AttemptRecord {
   attemptNumber: number;
@@ -27,7 +30,8 @@ export interface AttemptRecord {
   durationMs: number;
 }
 
-export type RunStatus = "success" | "failed";
+/** `blocked_by_policy`: the target's address is refused by the outbound network policy (never retried). */
+export type RunStatus = "success" | "failed" | "blocked_by_policy";
 
 /** What finishRun writes on the run row. */
 export interface RunResult {

@@ -68,7 +68,12 @@ export function createWorker(args: CreateWorkerArgs): Worker {
   const { db } = args;
   const logger = (args.logger ?? pino({ level: "silent" })).child({ worker_id: options.workerId });
   const ownsHttp = !args.http;
-  const http = args.http ?? createHttpAgent({ followRedirects: options.followRedirects });
+  const http =
+    args.http ??
+    createHttpAgent({
+      followRedirects: options.followRedirects,
+      network: { allowPrivateNetworks: options.allowPrivateNetworks, allowedHosts: options.allowedHosts },
+    });
   const inFlight = new Map<string, InFlight>();
   const waiter = new Waiter();
   let running = false;
