@@ -1,6 +1,8 @@
 // scheduler-api entrypoint: validate env, migrate, connect, listen; close gracefully on SIGTERM/SIGINT.
 import { ConfigError, loadApiEnv } from "@btick/config";
+import { createSecretsOptions } from "@btick/contract";
 import { createPrismaClient, migrate } from "@btick/db";
+import { DEVELOPMENT_KEY_WARNING, keyringFromConfig, parseSecretHeaderPatterns } from "@btick/secrets";
 
 import { buildServer } from "./server.ts";
 
@@ -8,7 +10,14 @@ async function main(): Promise<void> {
   const env = loadApiEnv();
   await migrate(env.DATABASE_URL);
   const db = createPrismaClient({ connectionString: env.DATABASE_URL, applicationName: "scheduler-api" });
-  const app = await buildServer({ db, logger: { level: env.LOG_LEVEL } });
+  const { keyring, development } = keyringFromConfig({ key: env.SECRETS_ENCRYPTION_KEY, oldKeys: env.SECRETS_ENCRYPTION_KEYS });
+  const secrets = createSecretsOptions({
+    keyring,
+    patterns: parseSecretHeaderPatterns(env.SECRET_HEADER_PATTERNS),
+    previousSigningSecretTtlSeconds: env.SIGNING_SECRET_PREVIOUS_TTL_HOURS * 3600,
+  });
+  const app = await buildServer({ db, logger: { level: env.LOG_LEVEL }, secrets });
+  if (development) app.log.warn(DEVELOPMENT_KEY_WARNING);
   app.addHook("onClose", async () => {
     await db.$disconnect();
   });

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import formbody from "@fastify/formbody";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 
+import type { SecretsOptions } from "@btick/contract";
 import type { Db } from "@btick/db";
 
 import { BODY_LIMIT_BYTES, errorsPlugin } from "./plugins/errors.ts";
@@ -16,6 +17,8 @@ export interface ServerDeps {
   db: Db;
   /** Fastify/pino logger: false (default) for silence, true or pino options to log. */
   logger?: FastifyServerOptions["logger"];
+  /** Keyring and secret-header rules (main.ts builds them from the env); default: the public development key. */
+  secrets?: SecretsOptions;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -41,7 +44,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(formbody);
   await app.register(healthPlugin, { db: deps.db });
   await app.register(openapiPlugin);
-  await app.register(trpcPlugin, { db: deps.db });
-  await app.register(restPlugin, { db: deps.db });
+  await app.register(trpcPlugin, { db: deps.db, secrets: deps.secrets });
+  await app.register(restPlugin, { db: deps.db, secrets: deps.secrets });
   return app;
 }
