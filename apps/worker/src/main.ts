@@ -3,8 +3,10 @@
 
 import { ConfigError, loadWorkerEnv, type WorkerEnv } from "@btick/config";
 import { createPrismaClient, migrate } from "@btick/db";
-import pino from "pino";
+import { createLogger } from "@btick/logging";
 
+import { createWorkerMetrics } from "./metrics.ts";
+import { startMetricsServer, type MetricsServer } from "./metricsServer.ts";
 import { optionsFromEnv } from "./options.ts";
 import { createWorker } from "./worker.ts";
 
@@ -23,7 +25,7 @@ function readEnv(): WorkerEnv {
 async function main(): Promise<void> {
   const env = readEnv();
   const options = optionsFromEnv(env);
-  const logger = pino({ level: env.LOG_LEVEL, base: { service: "scheduler-worker", pid: process.pid } });
+  const logger = createLogger({ level: env.LOG_LEVEL, base: { service: "scheduler-worker", pid: process.pid } });
 
   await migrate(env.DATABASE_URL, { log: (msg) => logger.info(msg) });
   const db = createPrismaClient({
@@ -32,7 +34,23 @@ async function main(): Promise<void> {
     max: Math.min(50, Math.max(4, Math.ceil(options.concurrency / 4) + 3)),
     applicationName: `btick-worker:${options.workerId}`,
   });
-  const worker = createWorker({ db, options, logger, listenUrl: env.DATABASE_URL });
+  const metrics = createWorkerMetrics();
+  const worker = createWorker({ db, options, logger, listenUrl: env.DATABASE_URL, metrics });
+  if (!options.allowPrivateNetworks) {
+    logger.info({ allowed_hosts: options.allowedHosts }, "outbound calls to loopback, private and reserved addresses are refused");
+  }
+  let metricsServer: MetricsServer | null = null;
+  if (env.WORKER_METRICS_PORT !== 0) {
+    metricsServer = await startMetricsServer({
+      metrics,
+      db,
+      lastTickAt: () => worker.lastTickAt,
+      pollIntervalMs: options.pollIntervalMs,
+      host: env.WORKER_METRICS_HOST,
+      port: env.WORKER_METRICS_PORT,
+    });
+    logger.info({ port: metricsServer.port }, `metrics, /healthz and /readyz on port ${metricsServer.port}`);
+  }
 
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -44,6 +62,7 @@ async function main(): Promise<void> {
     logger.info({ signal, grace_ms: options.shutdownGraceMs }, "shutting down: no new claims, waiting for in-flight runs");
     void worker
       .stop()
+      .then(() => metricsServer?.close())
       .then(() => db.$disconnect())
       .then(() => {
         logger.info(`scheduler-worker ${options.workerId} stopped`);

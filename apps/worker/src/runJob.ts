@@ -4,6 +4,7 @@ import type { Dispatcher } from "undici";
 import type { Logger } from "pino";
 
 import { executeAttempt, type AttemptResult } from "./execute.ts";
+import type { WorkerMetrics } from "./metrics.ts";
 import type { WorkerOptions } from "./options.ts";
 import { runWithRetries } from "./retry.ts";
 import { RunLog } from "./runLog.ts";
@@ -18,6 +19,7 @@ export interface RunContext {
   http: Dispatcher;
   options: WorkerOptions;
   logger: Logger;
+  metrics?: WorkerMetrics | undefined;
 }
 
 export interface RunSummary {
@@ -64,9 +66,13 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
       async attempt(n) {
         file.line(`attempt ${n} started`);
         const startedAt = new Date();
+        if (n === 1) {
+          ctx.metrics?.scheduleLag.observe({ trigger_type: run.triggerType }, Math.max(0, startedAt.getTime() - run.scheduledFor.getTime()) / 1000);
+        }
         const t0 = performance.now();
         const result: AttemptResult = await executeAttempt(ctx.http, run, n, { timeoutMs, signal });
         const durationMs = Math.round(performance.now() - t0);
+        ctx.metrics?.attemptDuration.observe({ outcome: result.outcome }, durationMs / 1000);
         records.push({
           attemptNumber: n,
           outcome: result.outcome,
@@ -115,6 +121,7 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
       : `finished: ${result.status}, not recorded (the run is no longer owned by ${options.workerId})`,
   );
   const fields = { status: result.status, attempts: outcome.attempts, status_code: result.statusCode, recorded };
+  if (recorded) ctx.metrics?.runs.inc({ status: result.status, trigger_type: run.triggerType });
   if (recorded) log.info(fields, "run finished");
   else log.warn(fields, "run finished but no longer owned; result discarded");
   try {
