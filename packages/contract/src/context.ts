@@ -3,6 +3,7 @@
 import { bearerToken, isScope, parseApiKey, verifyApiKey, type Scope } from "@btick/auth";
 import type { Db } from "@btick/db";
 
+import { DEFAULT_JOB_LIMITS, type JobLimits } from "./services/limits.ts";
 import { developmentSecretsOptions, type SecretsOptions } from "./services/secrets.ts";
 
 export interface Principal {
@@ -22,6 +23,8 @@ export interface Context {
   authFailure: AuthFailure | null;
   /** Encryption keyring and secret-header rules. */
   secrets: SecretsOptions;
+  /** Tenant quotas and the job URL policy. */
+  limits: JobLimits;
 }
 
 export interface CreateContextOptions {
@@ -32,6 +35,8 @@ export interface CreateContextOptions {
   principal?: Principal;
   /** The configured keyring and secret-header rules; default: the public development key (tests, tools). */
   secrets?: SecretsOptions;
+  /** Tenant quotas and the job URL policy (main.ts builds them from the env); default: DEFAULT_JOB_LIMITS. */
+  limits?: JobLimits;
 }
 
 /** `last_used_at` is written at most this often per key, so hot keys do not turn every read into a write. */
@@ -67,10 +72,11 @@ export async function authenticateApiKey(db: Db, authorization: string | undefin
 
 export async function createContext(opts: CreateContextOptions): Promise<Context> {
   const secrets = opts.secrets ?? developmentSecretsOptions();
-  if (opts.principal) return { db: opts.db, principal: opts.principal, authFailure: null, secrets };
-  if (opts.authorization === undefined) return { db: opts.db, principal: null, authFailure: "missing bearer token", secrets };
+  const limits = opts.limits ?? DEFAULT_JOB_LIMITS;
+  if (opts.principal) return { db: opts.db, principal: opts.principal, authFailure: null, secrets, limits };
+  if (opts.authorization === undefined) return { db: opts.db, principal: null, authFailure: "missing bearer token", secrets, limits };
   const result = await authenticateApiKey(opts.db, opts.authorization);
   return typeof result === "string"
-    ? { db: opts.db, principal: null, authFailure: result, secrets }
-    : { db: opts.db, principal: result, authFailure: null, secrets };
+    ? { db: opts.db, principal: null, authFailure: result, secrets, limits }
+    : { db: opts.db, principal: result, authFailure: null, secrets, limits };
 }

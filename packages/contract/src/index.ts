@@ -23,6 +23,7 @@ export {
   DEFAULT_PREVIOUS_SIGNING_SECRET_TTL_SECONDS,
   type SecretsOptions,
 } from "./services/secrets.ts";
+export { DEFAULT_JOB_LIMITS, type JobLimits } from "./services/limits.ts";
 export { matchRestRoute, successStatusFor, restRoutes, type RestMatch, type RestRoute } from "./rest.ts";
 
 /** Server-side caller (e.g. for the UI): `createCaller(await createContext({ db, principal }))`. */

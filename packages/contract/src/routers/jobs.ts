@@ -13,6 +13,7 @@ import {
   jobUpdateInput,
 } from "../schemas/jobs.ts";
 import { createJob, deleteJob, getJob, listJobs, pauseJob, resumeJob, rotateSigningSecret, triggerJob, updateJob } from "../services/jobs.ts";
+import { checkJobPolicy, checkJobQuota } from "../services/limits.ts";
 import { scopedProcedure } from "../trpc.ts";
 
 const tags = ["jobs"];
@@ -25,7 +26,11 @@ export const jobsRouter = {
     })
     .input(jobCreateInput)
     .output(jobCreatedOutput)
-    .mutation(({ ctx, input }) => createJob(ctx.db, ctx.principal, input, ctx.secrets)),
+    .mutation(async ({ ctx, input }) => {
+      checkJobPolicy(input, ctx.limits);
+      await checkJobQuota(ctx.db, ctx.principal.tenantId, ctx.limits);
+      return createJob(ctx.db, ctx.principal, input, ctx.secrets);
+    }),
 
   list: scopedProcedure("jobs:read")
     .meta({ openapi: { method: "GET", path: "/jobs", tags, summary: "List jobs, newest first", protect: true } })
@@ -45,6 +50,7 @@ export const jobsRouter = {
     .output(jobEnvelopeOutput)
     .mutation(async ({ ctx, input }) => {
       const { jobId, ...patch } = input;
+      checkJobPolicy(patch, ctx.limits);
       return { job: await updateJob(ctx.db, ctx.principal.tenantId, jobId, patch, ctx.secrets) };
     }),
 
