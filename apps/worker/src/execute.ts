@@ -6,6 +6,7 @@ import { guardedConnector } from "./netGuard.ts";
 
 import { captureBody } from "./responseBody.ts";
 import { isRetryable } from "./retry.ts";
+import { signatureHeaders } from "./secrets.ts";
 import type { AttemptOutcome, ClaimedRun } from "./types.ts";
 
 export const USER_AGENT = "btick-worker/0.1";
@@ -60,7 +61,13 @@ export function requestHeaders(run: ClaimedRun, attempt: number): Record<string,
   set("X-BTick-Scheduled-For", run.scheduledFor.toISOString());
   set("Idempotency-Key", run.runId);
   set("X-BTick-Attempt", String(attempt));
+  for (const [name, value] of Object.entries(signatureHeaders(run, requestBody(run) ?? ""))) set(name, value);
   return out;
+}
+
+/** The serialized JSON body, or null when the request has none (what is sent and what is signed). */
+export function requestBody(run: ClaimedRun): string | null {
+  return hasBody(run) ? JSON.stringify(run.body) : null;
 }
 
 function hasBody(run: ClaimedRun): boolean {
@@ -119,7 +126,7 @@ export async function executeAttempt(
       path: `${url.pathname}${url.search}`,
       method: run.method as Dispatcher.HttpMethod,
       headers: requestHeaders(run, attempt),
-      body: hasBody(run) ? JSON.stringify(run.body) : null,
+      body: requestBody(run),
       signal,
     });
     const headers = headerRecord(res.headers);

@@ -2,6 +2,7 @@
 // (stop claiming, wait up to WORKER_SHUTDOWN_GRACE_SECONDS, then abort), twice = exit now.
 
 import { ConfigError, loadWorkerEnv, type WorkerEnv } from "@btick/config";
+import { DEVELOPMENT_KEY_WARNING } from "@btick/secrets";
 import { createPrismaClient, migrate } from "@btick/db";
 import { createLogger } from "@btick/logging";
 
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   const env = readEnv();
   const options = optionsFromEnv(env);
   const logger = createLogger({ level: env.LOG_LEVEL, base: { service: "scheduler-worker", pid: process.pid } });
+  if (!env.SECRETS_ENCRYPTION_KEY) logger.warn(DEVELOPMENT_KEY_WARNING);
 
   await migrate(env.DATABASE_URL, { log: (msg) => logger.info(msg) });
   const db = createPrismaClient({

@@ -1,4 +1,5 @@
 import type { WorkerEnv } from "@btick/config";
+import { keyringFromConfig, type Keyring } from "@btick/secrets";
 
 /** Everything the worker needs to know, in units the code uses (milliseconds). Tests build these directly. */
 export interface WorkerOptions {
@@ -31,6 +32,8 @@ export interface WorkerOptions {
   allowPrivateNetworks: boolean;
   /** Exceptions to the protection: hostnames (`*.example` for subdomains), IP addresses, CIDR ranges. */
   allowedHosts: string[];
+  /** Opens secret header values and signing secrets; default: the public development key. */
+  keyring?: Keyring;
 }
 
 export const defaultOptions: Omit<WorkerOptions, "workerId"> = {
@@ -64,5 +67,6 @@ export function optionsFromEnv(env: WorkerEnv): WorkerOptions {
     shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
     allowPrivateNetworks: env.WORKER_ALLOW_PRIVATE_NETWORKS,
     allowedHosts: env.WORKER_ALLOWED_HOSTS,
+    keyring: keyringFromConfig({ key: env.SECRETS_ENCRYPTION_KEY, oldKeys: env.SECRETS_ENCRYPTION_KEYS }).keyring,
   };
 }

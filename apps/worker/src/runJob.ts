@@ -1,5 +1,6 @@
 // Executes one claimed run: attempts with retries, the per-run log, and the fenced final write.
 import type { Db } from "@btick/db";
+import { keyringFromConfig } from "@btick/secrets";
 import type { Dispatcher } from "undici";
 import type { Logger } from "pino";
 
@@ -8,6 +9,7 @@ import type { WorkerMetrics } from "./metrics.ts";
 import type { WorkerOptions } from "./options.ts";
 import { runWithRetries } from "./retry.ts";
 import { RunLog } from "./runLog.ts";
+import { openRun } from "./secrets.ts";
 import { finishRun } from "./sql/finishRun.ts";
 import { startAttempt } from "./sql/startAttempt.ts";
 import type { AttemptRecord, ClaimedRun, RunResult } from "./types.ts";
@@ -39,6 +41,8 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
   const file = new RunLog(options.taskLogPath, run.runId);
   const timeoutMs = attemptTimeoutMs(run, options);
   const records: AttemptRecord[] = [];
+  // Secret header values and signing secrets are decrypted only now, in memory, for sending.
+  const opened = openRun(run, options.keyring ?? keyringFromConfig({}).keyring);
   file.line(
     `claimed ${run.triggerType} run of job ${run.jobId} for ${run.scheduledFor.toISOString()} by ${options.workerId}` +
       ` (${run.method} ${run.url}, max ${run.maxAttempts} attempts, timeout ${timeoutMs} ms)`,
@@ -70,7 +74,7 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
           ctx.metrics?.scheduleLag.observe({ trigger_type: run.triggerType }, Math.max(0, startedAt.getTime() - run.scheduledFor.getTime()) / 1000);
         }
         const t0 = performance.now();
-        const result: AttemptResult = await executeAttempt(ctx.http, run, n, { timeoutMs, signal });
+        const result: AttemptResult = opened.ok ? await executeAttempt(ctx.http, opened.run, n, { timeoutMs, signal }) : undecryptable(opened.error);
         const durationMs = Math.round(performance.now() - t0);
         ctx.metrics?.attemptDuration.observe({ outcome: result.outcome }, durationMs / 1000);
         records.push({
@@ -145,4 +149,20 @@ async function finishWithRetries(ctx: RunContext, run: ClaimedRun, result: RunRe
       await new Promise((r) => setTimeout(r, 250 * 4 ** i));
     }
   }
+}
+
+/** A run whose secrets cannot be decrypted is not sent (and not retried): the operator must fix the keys. */
+function undecryptable(error: string): AttemptResult {
+  return {
+    outcome: "network_error",
+    retryable: false,
+    statusCode: null,
+    headers: null,
+    body: null,
+    bodyTruncated: false,
+    bodyBytes: null,
+    errorMessage: `${error}; request not sent`,
+    retryAfter: null,
+    aborted: false,
+  };
 }

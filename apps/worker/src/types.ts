@@ -12,6 +12,18 @@ export interface ClaimedRun {
   /** Any JSON value; null means no body. */
   body: unknown;
   timeoutSeconds: number;
+  /** Encrypted values read with the claim (secret header values, signing secrets); opened just before sending. */
+  sealed?: SealedRunSecrets;
+  /** Plaintext signing secrets once opened, current first; empty or absent: the request is not signed. */
+  signingSecrets?: readonly string[];
+}
+
+export interface SealedRunSecrets {
+  /** Header name → envelope; `headers` holds the mask for these names. */
+  secretHeaders: Record<string, string>;
+  signingSecret: string | null;
+  previousSigningSecret: string | null;
+  previousExpiresAt: Date | null;
 }
 
 /**

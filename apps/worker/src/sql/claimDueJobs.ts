@@ -2,6 +2,7 @@ import type { Db } from "@btick/db";
 import { nextRunAfter } from "@btick/scheduling";
 
 import type { ClaimedRun } from "../types.ts";
+import { sealedSecrets } from "./sealedSecrets.ts";
 
 interface DueJobRow {
   id: string;
@@ -16,6 +17,10 @@ interface DueJobRow {
   timeout_seconds: number;
   next_run_at: Date;
   db_now: Date;
+  secret_headers: Record<string, string> | null;
+  signing_secret: string | null;
+  signing_secret_previous: string | null;
+  signing_secret_previous_expires_at: Date | null;
 }
 
 interface InsertedRunRow {
@@ -39,7 +44,8 @@ export async function claimDueJobs(
   return db.$transaction(async (tx) => {
     const due = await tx.$queryRaw<DueJobRow[]>`
 select jobs.id, jobs.tenant_id, jobs.method, jobs.url, jobs.headers, jobs.body, jobs.cron_expression, jobs.timezone,
-  jobs.retry_max, jobs.timeout_seconds, jobs.next_run_at, now() as db_now
+  jobs.retry_max, jobs.timeout_seconds, jobs.next_run_at, now() as db_now, jobs.secret_headers, jobs.signing_secret,
+  jobs.signing_secret_previous, jobs.signing_secret_previous_expires_at
 from jobs as jobs
 where jobs.enabled = true and jobs.next_run_at <= now()
 order by jobs.next_run_at asc
@@ -92,6 +98,7 @@ returning job_runs.id, job_runs.job_id, job_runs.scheduled_for`;
         headers: job.headers ?? {},
         body: job.body,
         timeoutSeconds: job.timeout_seconds,
+        sealed: sealedSecrets(job),
       };
     });
   }, { maxWait: 10_000, timeout: 30_000 });

@@ -1,6 +1,7 @@
 import type { Db } from "@btick/db";
 
 import type { ClaimedRun } from "../types.ts";
+import { sealedSecrets } from "./sealedSecrets.ts";
 
 interface ClaimedTriggerRow {
   id: string;
@@ -13,6 +14,10 @@ interface ClaimedTriggerRow {
   request_headers: Record<string, string> | null;
   request_body: unknown;
   timeout_seconds: number;
+  secret_headers: Record<string, string> | null;
+  signing_secret: string | null;
+  signing_secret_previous: string | null;
+  signing_secret_previous_expires_at: Date | null;
 }
 
 /**
@@ -52,7 +57,8 @@ with picked as (
   returning job_runs.id, job_runs.job_id, job_runs.tenant_id, job_runs.scheduled_for, job_runs.max_attempts,
     job_runs.request_method, job_runs.request_url, job_runs.request_headers, job_runs.request_body
 )
-select inserted.*, jobs.timeout_seconds
+select inserted.*, jobs.timeout_seconds, jobs.secret_headers, jobs.signing_secret, jobs.signing_secret_previous,
+  jobs.signing_secret_previous_expires_at
 from inserted
 inner join jobs as jobs on jobs.id = inserted.job_id`;
   return rows.map(
@@ -68,6 +74,7 @@ inner join jobs as jobs on jobs.id = inserted.job_id`;
       headers: row.request_headers ?? {},
       body: row.request_body,
       timeoutSeconds: row.timeout_seconds,
+      sealed: sealedSecrets(row),
     }),
   );
 }
