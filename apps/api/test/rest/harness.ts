@@ -42,6 +42,7 @@ export const JOB_KEYS = [
   "tenant_id",
   "created_by",
   "next_runs",
+  "signing_secret_previous_expires_at",
 ].sort();
 
 export const RUN_KEYS = [
