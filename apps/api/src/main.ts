@@ -2,6 +2,7 @@
 import { ConfigError, loadApiEnv } from "@btick/config";
 import { createSecretsOptions } from "@btick/contract";
 import { createPrismaClient, migrate } from "@btick/db";
+import { logDestination } from "@btick/logging";
 import { DEVELOPMENT_KEY_WARNING, keyringFromConfig, parseSecretHeaderPatterns } from "@btick/secrets";
 
 import { buildServer } from "./server.ts";
@@ -16,7 +17,20 @@ async function main(): Promise<void> {
     patterns: parseSecretHeaderPatterns(env.SECRET_HEADER_PATTERNS),
     previousSigningSecretTtlSeconds: env.SIGNING_SECRET_PREVIOUS_TTL_HOURS * 3600,
   });
-  const app = await buildServer({ db, logger: { level: env.LOG_LEVEL }, secrets });
+  const app = await buildServer({
+    db,
+    logger: { level: env.LOG_LEVEL, stream: logDestination() },
+    secrets,
+    limits: {
+      allowPrivateNetworks: env.API_ALLOW_PRIVATE_NETWORKS,
+      allowedHosts: env.API_ALLOWED_HOSTS,
+      maxJobsPerTenant: env.TENANT_MAX_JOBS,
+      minIntervalSeconds: env.TENANT_MIN_INTERVAL_SECONDS,
+    },
+    security: { rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE, authFailuresPerMinute: env.API_AUTH_FAILURES_PER_MINUTE },
+    metrics: env.API_METRICS_ENABLED,
+    trustProxy: env.TRUST_PROXY,
+  });
   if (development) app.log.warn(DEVELOPMENT_KEY_WARNING);
   app.addHook("onClose", async () => {
     await db.$disconnect();

@@ -4,13 +4,16 @@ import { randomUUID } from "node:crypto";
 import formbody from "@fastify/formbody";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 
-import type { SecretsOptions } from "@btick/contract";
+import type { JobLimits, SecretsOptions } from "@btick/contract";
 import type { Db } from "@btick/db";
 
 import { BODY_LIMIT_BYTES, errorsPlugin } from "./plugins/errors.ts";
 import { healthPlugin } from "./plugins/health.ts";
+import { metricsPlugin } from "./plugins/metrics.ts";
 import { openapiPlugin } from "./plugins/openapi.ts";
+import { rememberRequestPath } from "./plugins/requestPath.ts";
 import { restPlugin } from "./plugins/rest.ts";
+import { securityPlugin, type SecurityOptions } from "./plugins/security.ts";
 import { trpcPlugin } from "./plugins/trpc.ts";
 
 export interface ServerDeps {
@@ -19,6 +22,14 @@ export interface ServerDeps {
   logger?: FastifyServerOptions["logger"];
   /** Keyring and secret-header rules (main.ts builds them from the env); default: the public development key. */
   secrets?: SecretsOptions;
+  /** Tenant quotas and the job URL policy; default: DEFAULT_JOB_LIMITS (private targets refused). */
+  limits?: JobLimits;
+  /** Rate limits (main.ts passes the env's); default: none, so in-process tests are not throttled. */
+  security?: SecurityOptions;
+  /** Serve GET /metrics (default true). */
+  metrics?: boolean;
+  /** Trust X-Forwarded-* headers from a reverse proxy (client IP, https). Default false. */
+  trustProxy?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -29,6 +40,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 5000 },
     requestIdHeader: false,
+    trustProxy: deps.trustProxy ?? false,
     // Keep a caller's X-Request-Id when it is sane, so logs correlate across services.
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
@@ -37,14 +49,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   app.addHook("onRequest", async (request, reply) => {
+    rememberRequestPath(request);
     void reply.header("x-request-id", request.id);
   });
 
   await app.register(errorsPlugin);
+  if (deps.metrics !== false) await app.register(metricsPlugin);
+  await app.register(securityPlugin, deps.security ?? { rateLimitPerMinute: 0, authFailuresPerMinute: 0 });
   await app.register(formbody);
   await app.register(healthPlugin, { db: deps.db });
   await app.register(openapiPlugin);
-  await app.register(trpcPlugin, { db: deps.db, secrets: deps.secrets });
-  await app.register(restPlugin, { db: deps.db, secrets: deps.secrets });
+  await app.register(trpcPlugin, { db: deps.db, secrets: deps.secrets, limits: deps.limits });
+  await app.register(restPlugin, { db: deps.db, secrets: deps.secrets, limits: deps.limits });
   return app;
 }

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { fastifyTRPCOpenApiPlugin } from "trpc-to-openapi";
 
-import { appRouter, createContext, errorEnvelope, matchRestRoute, REST_BASE_PATH, successStatusFor, type ErrorEnvelope, type SecretsOptions } from "@btick/contract";
+import { appRouter, createContext, errorEnvelope, matchRestRoute, REST_BASE_PATH, successStatusFor, type ErrorEnvelope, type SecretsOptions, type JobLimits } from "@btick/contract";
 import type { Db } from "@btick/db";
 
 import { sendEnvelope } from "./errors.ts";
@@ -19,7 +19,7 @@ function isPlainObject(v: unknown): boolean {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-export async function restPlugin(app: FastifyInstance, opts: { db: Db; secrets?: SecretsOptions | undefined }): Promise<void> {
+export async function restPlugin(app: FastifyInstance, opts: { db: Db; secrets?: SecretsOptions | undefined; limits?: JobLimits | undefined }): Promise<void> {
   app.addHook("preHandler", async (request, reply) => {
     const path = (request.url.split("?")[0] ?? "").slice(REST_BASE_PATH.length) || "/";
     const match = matchRestRoute(request.method, path);
@@ -67,7 +67,7 @@ export async function restPlugin(app: FastifyInstance, opts: { db: Db; secrets?:
     router: appRouter,
     createContext: ({ req }: { req: { headers: Record<string, string | string[] | undefined> } }) => {
       const auth = req.headers.authorization;
-      return createContext({ db: opts.db, authorization: typeof auth === "string" ? auth : undefined, secrets: opts.secrets });
+      return createContext({ db: opts.db, authorization: typeof auth === "string" ? auth : undefined, secrets: opts.secrets, limits: opts.limits });
     },
     responseMeta: ({ paths, errors }: { paths?: readonly string[]; errors: readonly unknown[] }) => {
       const path = paths?.[0];
