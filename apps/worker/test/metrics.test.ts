@@ -79,8 +79,11 @@ describe("worker metrics server", () => {
     expect(notReady.status).toBe(503);
     expect(await notReady.text()).toMatch(/not ready: the claim loop has not run yet/);
     await worker.start();
-    await sleep(150);
-    const ready = await fetch(`${base}/readyz`);
+    let ready = await fetch(`${base}/readyz`);
+    for (let i = 0; i < 100 && ready.status !== 200; i++) {
+      await sleep(50);
+      ready = await fetch(`${base}/readyz`);
+    }
     expect([ready.status, await ready.text()]).toEqual([200, "ready"]);
     expect((await fetch(`${base}/nope`)).status).toBe(404);
   });
@@ -100,7 +103,11 @@ describe("worker metrics server", () => {
     worker.wake();
     await target.waitForRequests(2);
     expect(value(await scrape(), "btick_worker_runs_in_flight")).toBe(2);
-    for (let i = 0; i < 50 && value(await scrape(), "btick_worker_runs_total") < 2; i++) await sleep(100);
+    const settled = async () => {
+      const s = await scrape();
+      return value(s, "btick_worker_runs_total") >= 2 && value(s, "btick_worker_runs_in_flight") === 0;
+    };
+    for (let i = 0; i < 100 && !(await settled()); i++) await sleep(100);
 
     const after = await scrape();
     expect(value(after, "btick_worker_runs_total", { status: "success", trigger_type: "scheduled" })).toBe(2);
