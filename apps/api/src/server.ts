@@ -4,10 +4,10 @@ import { randomUUID } from "node:crypto";
 import formbody from "@fastify/formbody";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 
-import type { JobLimits, SecretsOptions } from "@btick/contract";
+import { errorEnvelope, type JobLimits, type SecretsOptions } from "@btick/contract";
 import type { Db } from "@btick/db";
 
-import { BODY_LIMIT_BYTES, errorsPlugin } from "./plugins/errors.ts";
+import { BODY_LIMIT_BYTES, errorsPlugin, sendEnvelope } from "./plugins/errors.ts";
 import { healthPlugin } from "./plugins/health.ts";
 import { metricsPlugin } from "./plugins/metrics.ts";
 import { openapiPlugin } from "./plugins/openapi.ts";
@@ -41,6 +41,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 5000 },
     requestIdHeader: false,
     trustProxy: deps.trustProxy ?? false,
+    // Errors raised before routing (a malformed percent-encoding in the path) get the envelope too.
+    frameworkErrors: (_err, _req, reply) => {
+      void sendEnvelope(reply, errorEnvelope(400, "malformed URL"));
+    },
     // Keep a caller's X-Request-Id when it is sane, so logs correlate across services.
     genReqId: (req) => {
       const given = req.headers["x-request-id"];

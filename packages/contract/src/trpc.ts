@@ -5,7 +5,8 @@ import type { OpenApiMeta } from "trpc-to-openapi";
 import type { Scope } from "@btick/auth";
 
 import type { Context, Principal } from "./context.ts";
-import { envelopeFromTRPCError, type ErrorEnvelope } from "./errors.ts";
+import { envelopeFromTRPCError, validationError, type ErrorEnvelope } from "./errors.ts";
+import { nulIssues } from "./nul.ts";
 
 /** Our procedure metadata: trpc-to-openapi's plus the REST success status when it is not 200. */
 export type Meta = OpenApiMeta<{ successStatus?: 201 | 202 }>;
@@ -32,7 +33,14 @@ const t = initTRPC
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure;
+/** Input holding NUL characters is a validation error (see nul.ts); checked where input validation starts. */
+const rejectNul = t.middleware(async ({ getRawInput, next }) => {
+  const issues = nulIssues(await getRawInput());
+  if (issues.length > 0) throw validationError(issues);
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(rejectNul);
 
 /** Requires an authenticated principal (API key or UI user), whatever its scopes. */
 export const authedProcedure = t.procedure.use(({ ctx, next }) => {
@@ -47,4 +55,4 @@ export const scopedProcedure = (scope: Scope) =>
       throw new TRPCError({ code: "FORBIDDEN", message: `this operation requires the ${scope} scope` });
     }
     return next();
-  });
+  }).use(rejectNul);
