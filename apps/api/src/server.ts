@@ -5,14 +5,18 @@ import formbody from "@fastify/formbody";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 
 import { DEV_SESSION_SECRET } from "@btick/config";
+import { errorEnvelope, type JobLimits, type SecretsOptions } from "@btick/contract";
 import type { Db } from "@btick/db";
 
 import { docsPlugin } from "./plugins/docs.ts";
-import { BODY_LIMIT_BYTES, errorsPlugin } from "./plugins/errors.ts";
+import { BODY_LIMIT_BYTES, errorsPlugin, sendEnvelope } from "./plugins/errors.ts";
 import { healthPlugin } from "./plugins/health.ts";
 import { jsonBodyPlugin } from "./plugins/jsonBody.ts";
+import { metricsPlugin } from "./plugins/metrics.ts";
 import { openapiPlugin } from "./plugins/openapi.ts";
+import { rememberRequestPath } from "./plugins/requestPath.ts";
 import { restPlugin } from "./plugins/rest.ts";
+import { securityPlugin, type SecurityOptions } from "./plugins/security.ts";
 import { trpcPlugin } from "./plugins/trpc.ts";
 import { standaloneNotFound, uiPlugin, type ThrottleOptions } from "./plugins/ui.ts";
 
@@ -27,7 +31,15 @@ export interface ServerDeps {
     /** Sign-in/registration throttling limits (tests lower them). */
     throttle?: Partial<ThrottleOptions>;
   };
-  /** Trust X-Forwarded-For/-Proto from a reverse proxy (TRUST_PROXY). */
+  /** Keyring and secret-header rules (main.ts builds them from the env); default: the public development key. */
+  secrets?: SecretsOptions;
+  /** Tenant quotas and the job URL policy; default: DEFAULT_JOB_LIMITS (private targets refused). */
+  limits?: JobLimits;
+  /** Rate limits (main.ts passes the env's); default: none, so in-process tests are not throttled. */
+  security?: SecurityOptions;
+  /** Serve GET /metrics (default true). */
+  metrics?: boolean;
+  /** Trust X-Forwarded-* headers from a reverse proxy (client IP, https). Default false. */
   trustProxy?: boolean;
 }
 
@@ -40,6 +52,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 5000 },
     requestIdHeader: false,
     trustProxy: deps.trustProxy ?? false,
+    // Errors raised before routing (a malformed percent-encoding in the path) get the envelope too.
+    frameworkErrors: (_err, _req, reply) => {
+      void sendEnvelope(reply, errorEnvelope(400, "malformed URL"));
+    },
     // Keep a caller's X-Request-Id when it is sane, so logs correlate across services.
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
@@ -48,19 +64,24 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   app.addHook("onRequest", async (request, reply) => {
+    rememberRequestPath(request);
     void reply.header("x-request-id", request.id);
   });
 
   await app.register(errorsPlugin, { htmlNotFound: standaloneNotFound });
   await app.register(jsonBodyPlugin);
+  if (deps.metrics !== false) await app.register(metricsPlugin);
+  await app.register(securityPlugin, deps.security ?? { rateLimitPerMinute: 0, authFailuresPerMinute: 0 });
   await app.register(formbody);
   await app.register(healthPlugin, { db: deps.db });
   await app.register(openapiPlugin);
   await app.register(docsPlugin);
-  await app.register(trpcPlugin, { db: deps.db });
-  await app.register(restPlugin, { db: deps.db });
+  await app.register(trpcPlugin, { db: deps.db, secrets: deps.secrets, limits: deps.limits });
+  await app.register(restPlugin, { db: deps.db, secrets: deps.secrets, limits: deps.limits });
   await app.register(uiPlugin, {
     db: deps.db,
+    secrets: deps.secrets,
+    limits: deps.limits,
     sessionSecret: deps.ui?.sessionSecret ?? DEV_SESSION_SECRET,
     sessionTtlHours: deps.ui?.sessionTtlHours ?? 12,
     throttle: deps.ui?.throttle,

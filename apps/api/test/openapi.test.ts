@@ -17,6 +17,7 @@ const EXPECTED: [string, string, string][] = [
   ["post", "/jobs/{jobId}/resume", "200"],
   ["post", "/jobs/{jobId}/trigger", "202"],
   ["post", "/schedule/preview", "200"],
+  ["post", "/jobs/{jobId}/rotate-signing-secret", "200"],
   ["get", "/jobs/{jobId}/runs", "200"],
   ["get", "/runs/{runId}", "200"],
   ["post", "/api-keys", "201"],

@@ -10,6 +10,9 @@ import { ensureLocalDatabase, repoRoot, type LocalDatabase } from "@btick/local-
 import { inheritedEnv, loadDotEnv, loadStackEnv, type StackEnv } from "./env.ts";
 import { isRunning, startService, stopService, type Service } from "./services.ts";
 
+/** Defaults of `pnpm start` that differ from the services' own (a variable set in the environment or .env wins). */
+export const LOCAL_DEFAULTS = { API_ALLOW_PRIVATE_NETWORKS: "true", WORKER_ALLOW_PRIVATE_NETWORKS: "true" } as const;
+
 /** Longer than the worker's default shutdown grace (30 s), so in-flight runs can finish. */
 const STOP_GRACE_MS = 40_000;
 
@@ -53,7 +56,10 @@ async function main(): Promise<void> {
     if (!local.started) say(`using the PostgreSQL already running for data/postgres (port ${local.port})`);
   }
 
-  const base = { ...inheritedEnv(), DATABASE_URL: databaseUrl };
+  // The local quick start targets services on this machine (http://localhost:3000/hook …): unless the environment
+  // or .env says otherwise, it allows private networks on both sides (see README, "Targeting localhost").
+  const base: NodeJS.ProcessEnv = { ...inheritedEnv(), DATABASE_URL: databaseUrl };
+  for (const [name, value] of Object.entries(LOCAL_DEFAULTS)) if (!base[name]?.trim()) base[name] = value;
   const taskLogs = env.WORKER_TASK_LOG_PATH ?? "logs/tasks";
   const services: Service[] = [
     startService({ name: "api", appDir: join(repoRoot, "apps", "api"), env: base, color: "\x1b[36m" }),
@@ -123,6 +129,9 @@ async function main(): Promise<void> {
   say(`  API      ${origin}/api/v1`);
   say(`  OpenAPI  ${origin}/api/v1/openapi.json`);
   say(`  tRPC     ${origin}/trpc`);
+  const workerMetricsPort = base.WORKER_METRICS_PORT?.trim() || "9464";
+  say(`  Metrics  ${origin}/metrics${workerMetricsPort === "0" ? "" : ` and http://${localHost}:${workerMetricsPort}/metrics (worker)`}`);
+  if (base.WORKER_ALLOW_PRIVATE_NETWORKS === "true") say("  Jobs may call localhost and private networks (local default; see README, \"Targeting localhost\")");
   say(`  Database ${redact(databaseUrl)}${local ? " (embedded, data in data/postgres)" : ""}`);
   say("First user and key: pnpm btick admin create-user --email you@example.com --password 'choose-a-password'");
   say("                    pnpm btick admin create-api-key --email you@example.com --name cli --scopes jobs:read,jobs:write,jobs:trigger,runs:read");

@@ -138,7 +138,15 @@ beforeAll(async () => {
 
   const port = await freePort();
   api = `http://127.0.0.1:${port}`;
-  const common = { DATABASE_URL: db.url, LOG_LEVEL: "info", NODE_ENV: "test" };
+  // The targets are on 127.0.0.1: allow private networks on both sides; no worker metrics ports (two workers).
+  const common = {
+    DATABASE_URL: db.url,
+    LOG_LEVEL: "info",
+    NODE_ENV: "test",
+    API_ALLOW_PRIVATE_NETWORKS: "true",
+    WORKER_ALLOW_PRIVATE_NETWORKS: "true",
+    WORKER_METRICS_PORT: "0",
+  };
   processes.push(startProcess("api", "api", { ...common, HOST: "127.0.0.1", PORT: String(port) }));
   for (const id of ["e2e-worker-1", "e2e-worker-2"]) {
     processes.push(

@@ -1,8 +1,12 @@
 // One HTTP attempt. No database access: the caller records what this returns.
+import { createNetworkPolicy, findBlockedError, type NetworkPolicyOptions } from "@btick/net-policy";
 import { Agent, interceptors, type Dispatcher } from "undici";
+
+import { guardedConnector } from "./netGuard.ts";
 
 import { captureBody } from "./responseBody.ts";
 import { isRetryable } from "./retry.ts";
+import { signatureHeaders } from "./secrets.ts";
 import type { AttemptOutcome, ClaimedRun } from "./types.ts";
 
 export const USER_AGENT = "btick-worker/0.1";
@@ -26,9 +30,17 @@ export interface AttemptResult {
 /**
  * Shared keep-alive connection pool for every attempt of this process: at most `connections` sockets per origin
  * (the worker passes its concurrency, so every in-flight run to the same target can hold its own connection).
+ * Unless `network.allowPrivateNetworks`, every connection (redirects included) goes through the outbound network
+ * policy (see netGuard.ts).
  */
-export function createHttpAgent(opts: { followRedirects: boolean; connections?: number }): Dispatcher {
-  const agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: Math.max(1, opts.connections ?? 256) });
+export function createHttpAgent(opts: { followRedirects: boolean; connections?: number; network?: NetworkPolicyOptions }): Dispatcher {
+  const network = opts.network ?? { allowPrivateNetworks: false };
+  const agent = new Agent({
+    keepAliveTimeout: 10_000,
+    keepAliveMaxTimeout: 60_000,
+    connections: Math.max(1, opts.connections ?? 256),
+    ...(network.allowPrivateNetworks ? {} : { connect: guardedConnector(createNetworkPolicy(network)) }),
+  });
   return opts.followRedirects ? agent.compose(interceptors.redirect({ maxRedirections: 5 })) : agent;
 }
 
@@ -51,7 +63,13 @@ export function requestHeaders(run: ClaimedRun, attempt: number): Record<string,
   set("X-BTick-Scheduled-For", run.scheduledFor.toISOString());
   set("Idempotency-Key", run.runId);
   set("X-BTick-Attempt", String(attempt));
+  for (const [name, value] of Object.entries(signatureHeaders(run, requestBody(run) ?? ""))) set(name, value);
   return out;
+}
+
+/** The serialized JSON body, or null when the request has none (what is sent and what is signed). */
+export function requestBody(run: ClaimedRun): string | null {
+  return hasBody(run) ? JSON.stringify(run.body) : null;
 }
 
 function hasBody(run: ClaimedRun): boolean {
@@ -110,7 +128,7 @@ export async function executeAttempt(
       path: `${url.pathname}${url.search}`,
       method: run.method as Dispatcher.HttpMethod,
       headers: requestHeaders(run, attempt),
-      body: hasBody(run) ? JSON.stringify(run.body) : null,
+      body: requestBody(run),
       signal,
     });
     const headers = headerRecord(res.headers);
@@ -145,6 +163,8 @@ export async function executeAttempt(
   } catch (err) {
     if (opts.signal?.aborted) return failure("network_error", "aborted: worker shutting down", true);
     if (timeout.aborted) return failure("timeout", `timed out after ${opts.timeoutMs} ms`);
+    const blocked = findBlockedError(err);
+    if (blocked) return { ...failure("blocked", `${blocked.message} (not retried; an operator can allow it with WORKER_ALLOWED_HOSTS)`), retryable: false };
     return failure("network_error", `request failed: ${errorText(err)}`);
   }
 }

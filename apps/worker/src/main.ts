@@ -2,9 +2,12 @@
 // (stop claiming, wait up to WORKER_SHUTDOWN_GRACE_SECONDS, then abort), twice = exit now.
 
 import { ConfigError, loadWorkerEnv, type WorkerEnv } from "@btick/config";
+import { DEVELOPMENT_KEY_WARNING } from "@btick/secrets";
 import { createPrismaClient, migrate } from "@btick/db";
-import pino from "pino";
+import { createLogger } from "@btick/logging";
 
+import { createWorkerMetrics } from "./metrics.ts";
+import { startMetricsServer, type MetricsServer } from "./metricsServer.ts";
 import { optionsFromEnv } from "./options.ts";
 import { createWorker } from "./worker.ts";
 
@@ -23,7 +26,8 @@ function readEnv(): WorkerEnv {
 async function main(): Promise<void> {
   const env = readEnv();
   const options = optionsFromEnv(env);
-  const logger = pino({ level: env.LOG_LEVEL, base: { service: "scheduler-worker", pid: process.pid } });
+  const logger = createLogger({ level: env.LOG_LEVEL, base: { service: "scheduler-worker", pid: process.pid } });
+  if (!env.SECRETS_ENCRYPTION_KEY) logger.warn(DEVELOPMENT_KEY_WARNING);
 
   await migrate(env.DATABASE_URL, { log: (msg) => logger.info(msg) });
   const db = createPrismaClient({
@@ -32,7 +36,23 @@ async function main(): Promise<void> {
     max: Math.min(50, Math.max(4, Math.ceil(options.concurrency / 4) + 3)),
     applicationName: `btick-worker:${options.workerId}`,
   });
-  const worker = createWorker({ db, options, logger, listenUrl: env.DATABASE_URL });
+  const metrics = createWorkerMetrics();
+  const worker = createWorker({ db, options, logger, listenUrl: env.DATABASE_URL, metrics });
+  if (!options.allowPrivateNetworks) {
+    logger.info({ allowed_hosts: options.allowedHosts }, "outbound calls to loopback, private and reserved addresses are refused");
+  }
+  let metricsServer: MetricsServer | null = null;
+  if (env.WORKER_METRICS_PORT !== 0) {
+    metricsServer = await startMetricsServer({
+      metrics,
+      db,
+      lastTickAt: () => worker.lastTickAt,
+      pollIntervalMs: options.pollIntervalMs,
+      host: env.WORKER_METRICS_HOST,
+      port: env.WORKER_METRICS_PORT,
+    });
+    logger.info({ port: metricsServer.port }, `metrics, /healthz and /readyz on port ${metricsServer.port}`);
+  }
 
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -44,6 +64,7 @@ async function main(): Promise<void> {
     logger.info({ signal, grace_ms: options.shutdownGraceMs }, "shutting down: no new claims, waiting for in-flight runs");
     void worker
       .stop()
+      .then(() => metricsServer?.close())
       .then(() => db.$disconnect())
       .then(() => {
         logger.info(`scheduler-worker ${options.workerId} stopped`);

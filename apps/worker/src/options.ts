@@ -1,4 +1,5 @@
 import type { WorkerEnv } from "@btick/config";
+import { keyringFromConfig, type Keyring } from "@btick/secrets";
 
 /** Everything the worker needs to know, in units the code uses (milliseconds). Tests build these directly. */
 export interface WorkerOptions {
@@ -29,6 +30,12 @@ export interface WorkerOptions {
   runRetentionDays: number;
   /** On stop(): how long in-flight runs may finish before they are aborted. */
   shutdownGraceMs: number;
+  /** Outbound-call protection off: loopback, private and other reserved addresses may be called. */
+  allowPrivateNetworks: boolean;
+  /** Exceptions to the protection: hostnames (`*.example` for subdomains), IP addresses, CIDR ranges. */
+  allowedHosts: string[];
+  /** Opens secret header values and signing secrets; default: the public development key. */
+  keyring?: Keyring;
 }
 
 export const defaultOptions: Omit<WorkerOptions, "workerId"> = {
@@ -45,6 +52,8 @@ export const defaultOptions: Omit<WorkerOptions, "workerId"> = {
   followRedirects: false,
   shutdownGraceMs: 30_000,
   runRetentionDays: 30,
+  allowPrivateNetworks: false,
+  allowedHosts: [],
 };
 
 function leaseMsFromEnv(env: WorkerEnv): number {
@@ -66,5 +75,8 @@ export function optionsFromEnv(env: WorkerEnv): WorkerOptions {
     followRedirects: env.WORKER_FOLLOW_REDIRECTS,
     shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
     runRetentionDays: env.RUN_RETENTION_DAYS,
+    allowPrivateNetworks: env.WORKER_ALLOW_PRIVATE_NETWORKS,
+    allowedHosts: env.WORKER_ALLOWED_HOSTS,
+    keyring: keyringFromConfig({ key: env.SECRETS_ENCRYPTION_KEY, oldKeys: env.SECRETS_ENCRYPTION_KEYS }).keyring,
   };
 }

@@ -1,12 +1,15 @@
 // Executes one claimed run: attempts with retries, the per-run log, and the fenced final write.
 import type { Db } from "@btick/db";
+import { keyringFromConfig } from "@btick/secrets";
 import type { Dispatcher } from "undici";
 import type { Logger } from "pino";
 
 import { executeAttempt, type AttemptResult } from "./execute.ts";
+import type { WorkerMetrics } from "./metrics.ts";
 import type { WorkerOptions } from "./options.ts";
 import { runWithRetries } from "./retry.ts";
 import { RunLog } from "./runLog.ts";
+import { openRun } from "./secrets.ts";
 import { finishRun } from "./sql/finishRun.ts";
 import { startAttempt } from "./sql/startAttempt.ts";
 import type { AttemptRecord, ClaimedRun, RunResult } from "./types.ts";
@@ -20,6 +23,7 @@ export interface RunContext {
   http: Dispatcher;
   options: WorkerOptions;
   logger: Logger;
+  metrics?: WorkerMetrics | undefined;
 }
 
 export interface RunSummary {
@@ -39,6 +43,8 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
   const file = new RunLog(options.taskLogPath, run.runId);
   const timeoutMs = attemptTimeoutMs(run, options);
   const records: AttemptRecord[] = [];
+  // Secret header values and signing secrets are decrypted only now, in memory, for sending.
+  const opened = openRun(run, options.keyring ?? keyringFromConfig({}).keyring);
   file.line(
     `claimed ${run.triggerType} run of job ${run.jobId} for ${run.scheduledFor.toISOString()} by ${options.workerId}` +
       ` (${run.method} ${run.url}, max ${run.maxAttempts} attempts, timeout ${timeoutMs} ms)`,
@@ -66,9 +72,13 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
       async attempt(n) {
         file.line(`attempt ${n} started`);
         const startedAt = new Date();
+        if (n === 1) {
+          ctx.metrics?.scheduleLag.observe({ trigger_type: run.triggerType }, Math.max(0, startedAt.getTime() - run.scheduledFor.getTime()) / 1000);
+        }
         const t0 = performance.now();
-        const result: AttemptResult = await executeAttempt(ctx.http, run, n, { timeoutMs, signal });
+        const result: AttemptResult = opened.ok ? await executeAttempt(ctx.http, opened.run, n, { timeoutMs, signal }) : undecryptable(opened.error);
         const durationMs = Math.round(performance.now() - t0);
+        ctx.metrics?.attemptDuration.observe({ outcome: result.outcome }, durationMs / 1000);
         records.push({
           attemptNumber: n,
           outcome: result.outcome,
@@ -100,7 +110,7 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
   const shuttingDown = outcome.stoppedBy === "shutdown" || signal.aborted;
   const success = last?.outcome === "success";
   const result: RunResult = {
-    status: success ? "success" : "failed",
+    status: success ? "success" : last?.outcome === "blocked" ? "blocked_by_policy" : "failed",
     attemptNumber: outcome.attempts,
     statusCode: last?.statusCode ?? null,
     responseHeaders: last?.headers ?? null,
@@ -119,6 +129,7 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
       : `finished: ${result.status}, not recorded (the run is no longer owned by ${options.workerId})`,
   );
   const fields = { status: result.status, attempts: outcome.attempts, status_code: result.statusCode, recorded };
+  if (recorded) ctx.metrics?.runs.inc({ status: result.status, trigger_type: run.triggerType });
   if (recorded) log.info(fields, "run finished");
   else log.warn(fields, "run finished but no longer owned; result discarded");
   try {
@@ -142,4 +153,20 @@ async function finishWithRetries(ctx: RunContext, run: ClaimedRun, result: RunRe
       await new Promise((r) => setTimeout(r, 250 * 4 ** i));
     }
   }
+}
+
+/** A run whose secrets cannot be decrypted is not sent (and not retried): the operator must fix the keys. */
+function undecryptable(error: string): AttemptResult {
+  return {
+    outcome: "network_error",
+    retryable: false,
+    statusCode: null,
+    headers: null,
+    body: null,
+    bodyTruncated: false,
+    bodyBytes: null,
+    errorMessage: `${error}; request not sent`,
+    retryAfter: null,
+    aborted: false,
+  };
 }

@@ -12,10 +12,25 @@ export interface ClaimedRun {
   /** Any JSON value; null means no body. */
   body: unknown;
   timeoutSeconds: number;
+  /** Encrypted values read with the claim (secret header values, signing secrets); opened just before sending. */
+  sealed?: SealedRunSecrets;
+  /** Plaintext signing secrets once opened, current first; empty or absent: the request is not signed. */
+  signingSecrets?: readonly string[];
 }
 
-/** `success`, `http_error`, `timeout` or `network_error` (the values of job_run_attempts.outcome). */
-export type AttemptOutcome = "success" | "http_error" | "timeout" | "network_error";
+export interface SealedRunSecrets {
+  /** Header name → envelope; `headers` holds the mask for these names. */
+  secretHeaders: Record<string, string>;
+  signingSecret: string | null;
+  previousSigningSecret: string | null;
+  previousExpiresAt: Date | null;
+}
+
+/**
+ * `success`, `http_error`, `timeout`, `network_error` or `blocked` (the outbound network policy refused the
+ * address) — the values of job_run_attempts.outcome.
+ */
+export type AttemptOutcome = "success" | "http_error" | "timeout" | "network_error" | "blocked";
 
 export interface AttemptRecord {
   attemptNumber: number;
@@ -27,7 +42,8 @@ export interface AttemptRecord {
   durationMs: number;
 }
 
-export type RunStatus = "success" | "failed";
+/** `blocked_by_policy`: the target's address is refused by the outbound network policy (never retried). */
+export type RunStatus = "success" | "failed" | "blocked_by_policy";
 
 /** What finishRun writes on the run row. */
 export interface RunResult {

@@ -5,6 +5,7 @@ import pino, { type Logger } from "pino";
 import type { Dispatcher } from "undici";
 
 import { createHttpAgent } from "./execute.ts";
+import type { WorkerMetrics } from "./metrics.ts";
 import { defaultOptions, type WorkerOptions } from "./options.ts";
 import { RUN_RELEASED, runJob, type RunSummary } from "./runJob.ts";
 import { createRetention, defaultRetentionOptions } from "./retention.ts";
@@ -29,6 +30,8 @@ export interface CreateWorkerArgs {
   listenUrl?: string;
   /** Defaults to a keep-alive undici Agent owned (and closed) by the worker. */
   http?: Dispatcher;
+  /** Prometheus metrics to record into (see metrics.ts); none by default. */
+  metrics?: WorkerMetrics;
 }
 
 export interface Worker {
@@ -36,6 +39,8 @@ export interface Worker {
   readonly options: WorkerOptions;
   /** Runs currently executing. */
   readonly inFlight: number;
+  /** When the continuous loop last completed a claim pass (ms since epoch); null before the first. */
+  readonly lastTickAt: number | null;
   /**
    * Claims what is due now (filling free slots as they free up), executes it and waits for every run to finish.
    * A deterministic pass for tests and scripts: no heartbeat, sweeper or LISTEN (those belong to start()).
@@ -69,7 +74,13 @@ export function createWorker(args: CreateWorkerArgs): Worker {
   const { db } = args;
   const logger = (args.logger ?? pino({ level: "silent" })).child({ worker_id: options.workerId });
   const ownsHttp = !args.http;
-  const http = args.http ?? createHttpAgent({ followRedirects: options.followRedirects, connections: options.concurrency });
+  const http =
+    args.http ??
+    createHttpAgent({
+      followRedirects: options.followRedirects,
+      connections: options.concurrency,
+      network: { allowPrivateNetworks: options.allowPrivateNetworks, allowedHosts: options.allowedHosts },
+    });
   const inFlight = new Map<string, InFlight>();
   const waiter = new Waiter();
   let running = false;
@@ -87,6 +98,9 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     logger,
     options: { ...defaultRetentionOptions, retentionDays: options.runRetentionDays, taskLogPath: options.taskLogPath },
   });
+  let lastTickAt: number | null = null;
+  const metrics = args.metrics;
+  metrics?.setInFlightSource(() => inFlight.size);
 
   // With work pending and all slots busy, claim again once a quarter of the slots (at most a full claim) are free
   // rather than one statement per finished run.
@@ -98,7 +112,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
 
   function launch(run: ClaimedRun): void {
     const controller = new AbortController();
-    const done = runJob({ db, http, options, logger }, run, controller.signal)
+    const done = runJob({ db, http, options, logger, metrics }, run, controller.signal)
       .catch((err: unknown): RunSummary => {
         logger.error({ err, job_id: run.jobId, run_id: run.runId }, "run crashed");
         return { status: "failed", attempts: 0, recorded: false };
@@ -125,6 +139,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
         logger.error({ job_id: jobId, err }, "cannot compute the next run time; the job stops being scheduled"),
     });
     for (const run of [...triggers, ...due]) launch(run);
+    metrics?.claimBatch.observe(triggers.length + due.length);
     return { claimed: triggers.length + due.length, limit };
   }
 
@@ -158,6 +173,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
       try {
         const { claimed, limit } = await claim();
         failures = 0;
+        lastTickAt = Date.now();
         if (!running) break;
         pendingWork = limit === 0 || claimed >= limit;
         if (pendingWork && canClaimBatch()) continue;
@@ -195,6 +211,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
 
   async function recoverLost(): Promise<string[]> {
     const rows = await recoverLostRuns(db);
+    if (rows.length > 0) metrics?.leasesRecovered.inc(rows.length);
     for (const row of rows) logger.warn({ run_id: row.id, lost_worker_id: row.worker_id }, "run marked lost: lease expired");
     return rows.map((r) => r.id);
   }
@@ -236,6 +253,9 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     options,
     get inFlight() {
       return inFlight.size;
+    },
+    get lastTickAt() {
+      return lastTickAt;
     },
     runOnce,
     heartbeat,

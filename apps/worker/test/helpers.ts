@@ -149,6 +149,8 @@ export async function makeWorker(
       retryBaseMs: 20,
       retryCapMs: 100,
       retryAfterCapMs: 5 * 60_000,
+      // Test targets listen on 127.0.0.1; the outbound-call policy has its own tests (ssrf.test.ts).
+      allowPrivateNetworks: true,
       ...options,
     },
     ...extra,

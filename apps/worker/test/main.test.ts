@@ -1,5 +1,6 @@
 // The real entry point as a process: env validation, start-up log, SIGTERM handling.
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 import { loadWorkerEnv } from "@btick/config";
@@ -19,10 +20,21 @@ interface Proc {
   waitFor: (re: RegExp, timeoutMs?: number) => Promise<void>;
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 function startMain(env: Record<string, string>): Proc {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: appDir,
-    env: { PATH: process.env.PATH ?? "", ...env },
+    env: { PATH: process.env.PATH ?? "", WORKER_ALLOW_PRIVATE_NETWORKS: "true", WORKER_METRICS_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -125,6 +137,35 @@ describe("process", () => {
     expect(await p.exit).toBe(0);
     const run = await tdb.prisma.jobRun.findFirstOrThrow({ where: { jobId: job.id } });
     expect(run).toMatchObject({ status: "success", workerId: "proc-worker" });
+  });
+
+  it("serves /healthz, /readyz and /metrics on WORKER_METRICS_PORT and refuses private targets by default", async () => {
+    const tenantId = await createTenant(tdb.prisma);
+    const job = await createJob(tdb.prisma, tenantId, { url: `${target.url}/private`, retryMax: 2 });
+    const port = await freePort();
+    const p = startMain({
+      DATABASE_URL: tdb.url,
+      WORKER_ID: "proc-metrics",
+      WORKER_TASK_LOG_PATH: await tempDir(),
+      WORKER_POLL_INTERVAL_MS: "200",
+      WORKER_ALLOW_PRIVATE_NETWORKS: "false",
+      WORKER_METRICS_PORT: String(port),
+      WORKER_METRICS_HOST: "127.0.0.1",
+    });
+    await p.waitFor(/"msg":"run finished"/);
+    const finished = JSON.parse(p.stdout().split("\n").find((l) => l.includes('"run finished"')) ?? "{}") as Record<string, unknown>;
+    expect(finished).toMatchObject({ job_id: job.id, status: "blocked_by_policy", attempts: 1, worker_id: "proc-metrics" });
+    expect(finished.run_id).toEqual(expect.any(String));
+    const base = `http://127.0.0.1:${port}`;
+    expect(await (await fetch(`${base}/healthz`)).text()).toBe("ok");
+    expect(await (await fetch(`${base}/readyz`)).text()).toBe("ready");
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^btick_worker_runs_total\{status="blocked_by_policy",trigger_type="scheduled"\} 1$/m);
+    expect(metrics).toMatch(/^btick_worker_attempt_duration_seconds_count\{outcome="blocked"\} 1$/m);
+    p.kill("SIGTERM");
+    expect(await p.exit).toBe(0);
+    expect(target.requests.filter((r) => r.url === "/private")).toHaveLength(0);
+    await tdb.prisma.job.delete({ where: { id: job.id } });
   });
 
   it("on SIGTERM waits WORKER_SHUTDOWN_GRACE_SECONDS, then records in-flight runs as failed and exits 0", async () => {

@@ -48,7 +48,35 @@ describe("loadWorkerEnv", () => {
 describe("loadApiEnv", () => {
   it("refuses the default session secret in production", () => {
     expect(() => loadApiEnv({ ...db, NODE_ENV: "production" })).toThrow(/UI_SESSION_SECRET/);
-    expect(loadApiEnv({ ...db, NODE_ENV: "production", UI_SESSION_SECRET: "x".repeat(40) }).PORT).toBe(8080);
+    const key = Buffer.alloc(32, 1).toString("base64");
+    expect(loadApiEnv({ ...db, NODE_ENV: "production", UI_SESSION_SECRET: "x".repeat(40), SECRETS_ENCRYPTION_KEY: key }).PORT).toBe(8080);
+  });
+});
+
+describe("security and operations settings", () => {
+  it("defaults to the protected, rate-limited setup", () => {
+    const api = loadApiEnv({ ...db });
+    expect(api).toMatchObject({
+      API_ALLOW_PRIVATE_NETWORKS: false,
+      API_ALLOWED_HOSTS: [],
+      API_RATE_LIMIT_PER_MINUTE: 600,
+      API_AUTH_FAILURES_PER_MINUTE: 20,
+      TENANT_MAX_JOBS: 1000,
+      TENANT_MIN_INTERVAL_SECONDS: 1,
+      TRUST_PROXY: false,
+    });
+    const worker = loadWorkerEnv({ ...db });
+    expect(worker).toMatchObject({ WORKER_ALLOW_PRIVATE_NETWORKS: false, WORKER_ALLOWED_HOSTS: [], WORKER_METRICS_PORT: 9464 });
+  });
+
+  it("parses allow-lists and rejects entries that are not hosts, IPs or ranges", () => {
+    expect(loadWorkerEnv({ ...db, WORKER_ALLOWED_HOSTS: "hooks.internal, 10.0.0.0/8 fd00::1" }).WORKER_ALLOWED_HOSTS).toEqual([
+      "hooks.internal",
+      "10.0.0.0/8",
+      "fd00::1",
+    ]);
+    expect(() => loadWorkerEnv({ ...db, WORKER_ALLOWED_HOSTS: "http://x/" })).toThrow(/WORKER_ALLOWED_HOSTS: not a hostname/);
+    expect(loadApiEnv({ ...db, API_ALLOW_PRIVATE_NETWORKS: "true" }).API_ALLOW_PRIVATE_NETWORKS).toBe(true);
   });
 
   it("reads TRUST_PROXY as a boolean, off by default", () => {

@@ -3,6 +3,9 @@
 import { bearerToken, isScope, parseApiKey, verifyApiKey, type Scope } from "@btick/auth";
 import type { Db } from "@btick/db";
 
+import { DEFAULT_JOB_LIMITS, type JobLimits } from "./services/limits.ts";
+import { developmentSecretsOptions, type SecretsOptions } from "./services/secrets.ts";
+
 export interface Principal {
   kind: "user" | "api_key";
   /** User id or API-key id. */
@@ -18,6 +21,10 @@ export interface Context {
   principal: Principal | null;
   /** Why there is no principal; reported only by procedures that need one. */
   authFailure: AuthFailure | null;
+  /** Encryption keyring and secret-header rules. */
+  secrets: SecretsOptions;
+  /** Tenant quotas and the job URL policy. */
+  limits: JobLimits;
 }
 
 export interface CreateContextOptions {
@@ -26,6 +33,10 @@ export interface CreateContextOptions {
   authorization?: string | undefined;
   /** A principal already authenticated by the caller (e.g. the UI session); skips header parsing. */
   principal?: Principal;
+  /** The configured keyring and secret-header rules; default: the public development key (tests, tools). */
+  secrets?: SecretsOptions;
+  /** Tenant quotas and the job URL policy (main.ts builds them from the env); default: DEFAULT_JOB_LIMITS. */
+  limits?: JobLimits;
 }
 
 /** `last_used_at` is written at most this often per key, so hot keys do not turn every read into a write. */
@@ -60,10 +71,12 @@ export async function authenticateApiKey(db: Db, authorization: string | undefin
 }
 
 export async function createContext(opts: CreateContextOptions): Promise<Context> {
-  if (opts.principal) return { db: opts.db, principal: opts.principal, authFailure: null };
-  if (opts.authorization === undefined) return { db: opts.db, principal: null, authFailure: "missing bearer token" };
+  const secrets = opts.secrets ?? developmentSecretsOptions();
+  const limits = opts.limits ?? DEFAULT_JOB_LIMITS;
+  if (opts.principal) return { db: opts.db, principal: opts.principal, authFailure: null, secrets, limits };
+  if (opts.authorization === undefined) return { db: opts.db, principal: null, authFailure: "missing bearer token", secrets, limits };
   const result = await authenticateApiKey(opts.db, opts.authorization);
   return typeof result === "string"
-    ? { db: opts.db, principal: null, authFailure: result }
-    : { db: opts.db, principal: result, authFailure: null };
+    ? { db: opts.db, principal: null, authFailure: result, secrets, limits }
+    : { db: opts.db, principal: result, authFailure: null, secrets, limits };
 }

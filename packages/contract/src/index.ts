@@ -17,6 +17,14 @@ export {
   type FieldIssue,
 } from "./errors.ts";
 export { jsonValueProblem, MAX_JSON_DEPTH } from "./schemas/json.ts";
+export {
+  createSecretsOptions,
+  developmentSecretsOptions,
+  MASK,
+  DEFAULT_PREVIOUS_SIGNING_SECRET_TTL_SECONDS,
+  type SecretsOptions,
+} from "./services/secrets.ts";
+export { DEFAULT_JOB_LIMITS, type JobLimits } from "./services/limits.ts";
 export { matchRestRoute, successStatusFor, restRoutes, type RestMatch, type RestRoute } from "./rest.ts";
 
 /** Server-side caller (e.g. for the UI): `createCaller(await createContext({ db, principal }))`. */

@@ -19,6 +19,10 @@ export const exampleJob = {
   retry_max: 3,
   timeout_seconds: 30,
   enabled: true,
+  concurrency_policy: "forbid",
+  misfire_policy: "fire_once",
+  misfire_catch_up_max: 10,
+  max_runs: null,
   next_run_at: "2026-12-04T01:00:00.000Z",
   last_run_at: "2026-12-03T01:00:00.412Z",
   created_at: "2026-11-20T09:15:02.118Z",
@@ -32,7 +36,10 @@ export const exampleJob = {
     "2026-12-07T01:00:00.000Z",
     "2026-12-08T01:00:00.000Z",
   ],
+  signing_secret_previous_expires_at: null,
 };
+
+const SIGNING_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw5tcmrNrEc1M=";
 
 export const exampleRun = {
   id: RUN_ID,
@@ -138,7 +145,7 @@ export const OPERATION_DOCS: Record<string, OperationDocs> = {
       retry_max: 3,
       timeout_seconds: 30,
     },
-    response: { job: exampleJob },
+    response: { job: exampleJob, signing_secret: SIGNING_SECRET },
     errors: {
       "400": envelope(400, "INVALID_REQUEST", "Validation failed", [
         { field: "name", message: "must not be empty" },
@@ -187,6 +194,13 @@ export const OPERATION_DOCS: Record<string, OperationDocs> = {
     description: "Queues a manual run that a worker picks up at once; allowed while the job is paused. Returns 202 with the trigger's id. Requires `jobs:trigger`.",
     response: { message: "manual trigger accepted", trigger_id: TRIGGER_ID },
     errors: { "400": badId("jobId"), "403": missingScope("jobs:trigger"), "404": notFound("job") },
+  },
+  "jobs.rotateSigningSecret": {
+    description:
+      "Generates a new signing secret for the job's outgoing requests and returns it once. Until `signing_secret_previous_expires_at`, requests carry two signatures (old and new secret) so targets can switch over. Requires `jobs:write`.",
+    request: { previous_secret_expires_in_seconds: 86400 },
+    response: { job: { ...exampleJob, signing_secret_previous_expires_at: "2026-12-04T10:00:00.000Z" }, signing_secret: SIGNING_SECRET },
+    errors: { "400": badId("jobId"), "403": missingScope("jobs:write"), "404": notFound("job") },
   },
   "jobs.previewSchedule": {
     description:

@@ -34,8 +34,13 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Every procedure refuses inputs that are too deeply nested or hold strings the database cannot store. */
-export const publicProcedure = t.procedure.use(async ({ getRawInput, next }) => {
+export const publicProcedure = t.procedure;
+
+/**
+ * Inputs too deeply nested or holding strings the database cannot store (see schemas/json.ts) are a validation
+ * error. Checked once the caller is authenticated and authorized, so those answers do not depend on the body.
+ */
+const rejectUnstorableInput = t.middleware(async ({ getRawInput, next }) => {
   const problem = jsonValueProblem(await getRawInput());
   if (problem) throw validationError([{ field: problem.path, message: problem.message }]);
   return next();
@@ -54,4 +59,4 @@ export const scopedProcedure = (scope: Scope) =>
       throw new TRPCError({ code: "FORBIDDEN", message: `this operation requires the ${scope} scope` });
     }
     return next();
-  });
+  }).use(rejectUnstorableInput);

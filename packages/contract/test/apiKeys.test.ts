@@ -74,7 +74,7 @@ describe("authentication", () => {
         principal: { kind: "user", id: owner.userId, tenantId: owner.tenantId, scopes: ["jobs:read", "jobs:write"] },
       }),
     );
-    const { job } = await ui.jobs.create({ name: "from ui", method: "GET", url: "http://localhost/x", cron_expression: "@daily" });
+    const { job } = await ui.jobs.create({ name: "from ui", method: "GET", url: "https://example.com/x", cron_expression: "@daily" });
     expect(job.created_by).toBe(`user:${owner.userId}`);
   });
 });

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { fastifyTRPCOpenApiPlugin } from "trpc-to-openapi";
 
-import { appRouter, createContext, errorEnvelope, matchRestRoute, REST_BASE_PATH, successStatusFor, type ErrorEnvelope } from "@btick/contract";
+import { appRouter, createContext, errorEnvelope, matchRestRoute, REST_BASE_PATH, successStatusFor, type ErrorEnvelope, type SecretsOptions, type JobLimits } from "@btick/contract";
 import type { Db } from "@btick/db";
 
 import { sendEnvelope } from "./errors.ts";
@@ -20,7 +20,7 @@ function isPlainObject(v: unknown): boolean {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-export async function restPlugin(app: FastifyInstance, opts: { db: Db }): Promise<void> {
+export async function restPlugin(app: FastifyInstance, opts: { db: Db; secrets?: SecretsOptions | undefined; limits?: JobLimits | undefined }): Promise<void> {
   // Like the original, the REST API reads every body as JSON whatever its Content-Type (curl -d sends a form
   // type; application/merge-patch+json is the PATCH media type).
   for (const type of ["application/x-www-form-urlencoded", "text/plain"]) {
@@ -78,7 +78,7 @@ export async function restPlugin(app: FastifyInstance, opts: { db: Db }): Promis
     router: appRouter,
     createContext: ({ req }: { req: { headers: Record<string, string | string[] | undefined> } }) => {
       const auth = req.headers.authorization;
-      return createContext({ db: opts.db, authorization: typeof auth === "string" ? auth : undefined });
+      return createContext({ db: opts.db, authorization: typeof auth === "string" ? auth : undefined, secrets: opts.secrets, limits: opts.limits });
     },
     responseMeta: ({ paths, errors }: { paths?: readonly string[]; errors: readonly unknown[] }) => {
       const path = paths?.[0];

@@ -14,6 +14,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypt
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 
+import type { JobLimits, SecretsOptions } from "@btick/contract";
 import type { Db } from "@btick/db";
 
 export const SESSION_COOKIE = "btick_session";
@@ -39,6 +40,8 @@ export interface Flash {
 /** Per-request UI state, set by the session hook for every request in the UI context. */
 export interface UiState {
   db: Db;
+  /** Secret-header rules and job limits handed to the API's procedures (see uiCaller). */
+  api: UiApiOptions;
   user: SessionUser | null;
   /** sha256 id of the current session, when signed in. */
   sessionId: string | null;
@@ -55,8 +58,14 @@ declare module "fastify" {
   }
 }
 
+export interface UiApiOptions {
+  secrets?: SecretsOptions | undefined;
+  limits?: JobLimits | undefined;
+}
+
 export interface SessionOptions {
   db: Db;
+  api: UiApiOptions;
   secret: string;
   ttlHours: number;
 }
@@ -148,7 +157,7 @@ async function session(app: FastifyInstance, opts: SessionOptions): Promise<void
 
   app.addHook("onRequest", async (request, reply) => {
     configs.set(request, opts);
-    const state: UiState = { db: opts.db, user: null, sessionId: null, csrfToken: "", flash: null };
+    const state: UiState = { db: opts.db, api: opts.api, user: null, sessionId: null, csrfToken: "", flash: null };
     request.ui = state;
 
     const token = readSigned(request, SESSION_COOKIE);

@@ -13,7 +13,7 @@ import kitaHtml from "@kitajs/fastify-html-plugin";
 import { TRPCError } from "@trpc/server";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
-import { envelopeFromTRPCError } from "@btick/contract";
+import { envelopeFromTRPCError, type JobLimits, type SecretsOptions } from "@btick/contract";
 import type { Db } from "@btick/db";
 
 import { Alert } from "../ui/components/Alert.tsx";
@@ -42,6 +42,9 @@ export const DEFAULT_THROTTLE: ThrottleOptions = { loginPerIp: 30, loginPerAccou
 
 export interface UiOptions {
   db: Db;
+  /** Passed to the API's procedures, as the REST and tRPC plugins do. */
+  secrets?: SecretsOptions | undefined;
+  limits?: JobLimits | undefined;
   sessionSecret: string;
   sessionTtlHours: number;
   throttle?: Partial<ThrottleOptions>;
@@ -85,7 +88,7 @@ export function errorView(err: unknown): ErrorView {
 }
 
 function guestState(db: Db): UiState {
-  return { db, user: null, sessionId: null, csrfToken: "", flash: null };
+  return { db, api: {}, user: null, sessionId: null, csrfToken: "", flash: null };
 }
 
 async function renderError(request: FastifyRequest, reply: FastifyReply, view: ErrorView, db: Db): Promise<FastifyReply> {
@@ -108,7 +111,7 @@ async function pagesContext(app: FastifyInstance, opts: UiOptions): Promise<void
   await app.register(cookie, { secret: opts.sessionSecret, hook: "onRequest" });
   await app.register(kitaHtml);
   await app.register(rateLimit, { global: false });
-  await app.register(sessionPlugin, { db: opts.db, secret: opts.sessionSecret, ttlHours: opts.sessionTtlHours });
+  await app.register(sessionPlugin, { db: opts.db, api: { secrets: opts.secrets, limits: opts.limits }, secret: opts.sessionSecret, ttlHours: opts.sessionTtlHours });
 
   app.addHook("onSend", async (_request, reply, payload) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) void reply.header(name, value);
@@ -154,7 +157,7 @@ async function pagesContext(app: FastifyInstance, opts: UiOptions): Promise<void
  * without a session lookup, so it shows the guest header.
  */
 export async function standaloneNotFound(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const ui: UiState = { db: null as unknown as Db, user: null, sessionId: null, csrfToken: "", flash: null };
+  const ui: UiState = { db: null as unknown as Db, api: {}, user: null, sessionId: null, csrfToken: "", flash: null };
   const html = await ErrorPage({ ui, status: 404, message: NOT_FOUND_MESSAGE });
   return reply
     .status(404)

@@ -62,6 +62,7 @@ export async function uiCaller(request: FastifyRequest) {
   const user = currentUser(request);
   const ctx = await createContext({
     db: request.ui.db,
+    ...request.ui.api,
     principal: { kind: "user", id: user.id, tenantId: user.tenantId, scopes: SCOPES },
   });
   return createCaller(ctx);

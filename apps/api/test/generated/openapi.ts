@@ -152,6 +152,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/{jobId}/rotate-signing-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace the signing secret (the old one keeps signing during a grace window)
+         * @description Generates a new signing secret for the job's outgoing requests and returns it once. Until `signing_secret_previous_expires_at`, requests carry two signatures (old and new secret) so targets can switch over. Requires `jobs:write`.
+         */
+        post: operations["jobs-rotateSigningSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/jobs/{jobId}/runs": {
         parameters: {
             query?: never;
@@ -275,6 +295,8 @@ export interface components {
             created_by: string | null;
             /** @description The next 5 fire times computed from now (also while paused). */
             next_runs: string[];
+            /** @description While a signing-secret rotation is in progress: until when requests also carry a signature made with the previous secret. */
+            signing_secret_previous_expires_at: string | null;
         };
         SchedulePreview: {
             valid: boolean;
@@ -295,7 +317,7 @@ export interface components {
             /** Format: date-time */
             scheduled_for: string;
             /** @enum {string} */
-            status: "running" | "success" | "failed" | "lost" | "skipped" | "cancelled";
+            status: "running" | "success" | "failed" | "lost" | "skipped" | "cancelled" | "blocked_by_policy";
             attempt_number: number;
             max_attempts: number;
             request_method: string;
@@ -328,7 +350,7 @@ export interface components {
             /** Format: date-time */
             scheduled_for: string;
             /** @enum {string} */
-            status: "running" | "success" | "failed" | "lost" | "skipped" | "cancelled";
+            status: "running" | "success" | "failed" | "lost" | "skipped" | "cancelled" | "blocked_by_policy";
             attempt_number: number;
             max_attempts: number;
             request_method: string;
@@ -355,7 +377,7 @@ export interface components {
         RunAttempt: {
             attempt_number: number;
             /** @enum {string} */
-            outcome: "success" | "http_error" | "timeout" | "network_error";
+            outcome: "success" | "http_error" | "timeout" | "network_error" | "blocked";
             response_status_code: number | null;
             error_message: string | null;
             /** Format: date-time */
@@ -473,6 +495,10 @@ export interface operations {
                      *           "retry_max": 3,
                      *           "timeout_seconds": 30,
                      *           "enabled": true,
+                     *           "concurrency_policy": "forbid",
+                     *           "misfire_policy": "fire_once",
+                     *           "misfire_catch_up_max": 10,
+                     *           "max_runs": null,
                      *           "next_run_at": "2026-12-04T01:00:00.000Z",
                      *           "last_run_at": "2026-12-03T01:00:00.412Z",
                      *           "created_at": "2026-11-20T09:15:02.118Z",
@@ -485,7 +511,8 @@ export interface operations {
                      *             "2026-12-06T01:00:00.000Z",
                      *             "2026-12-07T01:00:00.000Z",
                      *             "2026-12-08T01:00:00.000Z"
-                     *           ]
+                     *           ],
+                     *           "signing_secret_previous_expires_at": null
                      *         }
                      *       ],
                      *       "next_cursor": "eyJ0IjoiMjAyNi0xMS0yMFQwOToxNTowMi4xMThaIn0"
@@ -688,6 +715,10 @@ export interface operations {
                      *         "retry_max": 3,
                      *         "timeout_seconds": 30,
                      *         "enabled": true,
+                     *         "concurrency_policy": "forbid",
+                     *         "misfire_policy": "fire_once",
+                     *         "misfire_catch_up_max": 10,
+                     *         "max_runs": null,
                      *         "next_run_at": "2026-12-04T01:00:00.000Z",
                      *         "last_run_at": "2026-12-03T01:00:00.412Z",
                      *         "created_at": "2026-11-20T09:15:02.118Z",
@@ -700,12 +731,16 @@ export interface operations {
                      *           "2026-12-06T01:00:00.000Z",
                      *           "2026-12-07T01:00:00.000Z",
                      *           "2026-12-08T01:00:00.000Z"
-                     *         ]
-                     *       }
+                     *         ],
+                     *         "signing_secret_previous_expires_at": null
+                     *       },
+                     *       "signing_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw5tcmrNrEc1M="
                      *     }
                      */
                     "application/json": {
                         job: components["schemas"]["Job"];
+                        /** @description The job's Standard Webhooks signing secret (whsec_...). Shown only in this response; store it now. */
+                        signing_secret: string;
                     };
                 };
             };
@@ -864,6 +899,10 @@ export interface operations {
                      *         "retry_max": 3,
                      *         "timeout_seconds": 30,
                      *         "enabled": true,
+                     *         "concurrency_policy": "forbid",
+                     *         "misfire_policy": "fire_once",
+                     *         "misfire_catch_up_max": 10,
+                     *         "max_runs": null,
                      *         "next_run_at": "2026-12-04T01:00:00.000Z",
                      *         "last_run_at": "2026-12-03T01:00:00.412Z",
                      *         "created_at": "2026-11-20T09:15:02.118Z",
@@ -876,7 +915,8 @@ export interface operations {
                      *           "2026-12-06T01:00:00.000Z",
                      *           "2026-12-07T01:00:00.000Z",
                      *           "2026-12-08T01:00:00.000Z"
-                     *         ]
+                     *         ],
+                     *         "signing_secret_previous_expires_at": null
                      *       }
                      *     }
                      */
@@ -1206,6 +1246,10 @@ export interface operations {
                      *         "retry_max": 1,
                      *         "timeout_seconds": 30,
                      *         "enabled": true,
+                     *         "concurrency_policy": "forbid",
+                     *         "misfire_policy": "fire_once",
+                     *         "misfire_catch_up_max": 10,
+                     *         "max_runs": null,
                      *         "next_run_at": "2026-12-04T01:00:00.000Z",
                      *         "last_run_at": "2026-12-03T01:00:00.412Z",
                      *         "created_at": "2026-11-20T09:15:02.118Z",
@@ -1218,7 +1262,8 @@ export interface operations {
                      *           "2026-12-06T01:00:00.000Z",
                      *           "2026-12-07T01:00:00.000Z",
                      *           "2026-12-08T01:00:00.000Z"
-                     *         ]
+                     *         ],
+                     *         "signing_secret_previous_expires_at": null
                      *       }
                      *     }
                      */
@@ -1396,6 +1441,10 @@ export interface operations {
                      *         "retry_max": 3,
                      *         "timeout_seconds": 30,
                      *         "enabled": false,
+                     *         "concurrency_policy": "forbid",
+                     *         "misfire_policy": "fire_once",
+                     *         "misfire_catch_up_max": 10,
+                     *         "max_runs": null,
                      *         "next_run_at": null,
                      *         "last_run_at": "2026-12-03T01:00:00.412Z",
                      *         "created_at": "2026-11-20T09:15:02.118Z",
@@ -1408,7 +1457,8 @@ export interface operations {
                      *           "2026-12-06T01:00:00.000Z",
                      *           "2026-12-07T01:00:00.000Z",
                      *           "2026-12-08T01:00:00.000Z"
-                     *         ]
+                     *         ],
+                     *         "signing_secret_previous_expires_at": null
                      *       }
                      *     }
                      */
@@ -1562,6 +1612,10 @@ export interface operations {
                      *         "retry_max": 3,
                      *         "timeout_seconds": 30,
                      *         "enabled": true,
+                     *         "concurrency_policy": "forbid",
+                     *         "misfire_policy": "fire_once",
+                     *         "misfire_catch_up_max": 10,
+                     *         "max_runs": null,
                      *         "next_run_at": "2026-12-04T01:00:00.000Z",
                      *         "last_run_at": "2026-12-03T01:00:00.412Z",
                      *         "created_at": "2026-11-20T09:15:02.118Z",
@@ -1574,7 +1628,8 @@ export interface operations {
                      *           "2026-12-06T01:00:00.000Z",
                      *           "2026-12-07T01:00:00.000Z",
                      *           "2026-12-08T01:00:00.000Z"
-                     *         ]
+                     *         ],
+                     *         "signing_secret_previous_expires_at": null
                      *       }
                      *     }
                      */
@@ -1998,12 +2053,216 @@ export interface operations {
             };
         };
     };
+    "jobs-rotateSigningSecret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "previous_secret_expires_in_seconds": 86400
+                 *     }
+                 */
+                "application/json": {
+                    /** @description How long requests keep a second signature made with the old secret (0: stop at once). Default 24 hours (configurable). */
+                    previous_secret_expires_in_seconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "job": {
+                     *         "id": "3f8c2b1e-5d4a-4c6b-9e2f-1a2b3c4d5e6f",
+                     *         "name": "Nightly report",
+                     *         "method": "POST",
+                     *         "url": "https://example.com/hooks/report",
+                     *         "headers": {
+                     *           "X-Source": "btick"
+                     *         },
+                     *         "body": {
+                     *           "report": "daily"
+                     *         },
+                     *         "cron_expression": "0 2 * * *",
+                     *         "timezone": "Europe/Berlin",
+                     *         "retry_max": 3,
+                     *         "timeout_seconds": 30,
+                     *         "enabled": true,
+                     *         "concurrency_policy": "forbid",
+                     *         "misfire_policy": "fire_once",
+                     *         "misfire_catch_up_max": 10,
+                     *         "max_runs": null,
+                     *         "next_run_at": "2026-12-04T01:00:00.000Z",
+                     *         "last_run_at": "2026-12-03T01:00:00.412Z",
+                     *         "created_at": "2026-11-20T09:15:02.118Z",
+                     *         "updated_at": "2026-11-20T09:15:02.118Z",
+                     *         "tenant_id": "0b9e8d7c-6a5f-4e3d-9c2b-1a0f9e8d7c6b",
+                     *         "created_by": "api_key:c4e2a9b7-1f3d-4a6c-8e5b-9d0f1a2b3c4d",
+                     *         "next_runs": [
+                     *           "2026-12-04T01:00:00.000Z",
+                     *           "2026-12-05T01:00:00.000Z",
+                     *           "2026-12-06T01:00:00.000Z",
+                     *           "2026-12-07T01:00:00.000Z",
+                     *           "2026-12-08T01:00:00.000Z"
+                     *         ],
+                     *         "signing_secret_previous_expires_at": "2026-12-04T10:00:00.000Z"
+                     *       },
+                     *       "signing_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw5tcmrNrEc1M="
+                     *     }
+                     */
+                    "application/json": {
+                        job: components["schemas"]["Job"];
+                        /** @description The job's Standard Webhooks signing secret (whsec_...). Shown only in this response; store it now. */
+                        signing_secret: string;
+                    };
+                };
+            };
+            /** @description Invalid request (validation failed, malformed JSON or a malformed id) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 400,
+                     *       "error": {
+                     *         "error_code": "INVALID_REQUEST",
+                     *         "error_message": "invalid jobId"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing bearer token or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 401,
+                     *       "error": {
+                     *         "error_code": "UNAUTHORIZED",
+                     *         "error_message": "missing bearer token"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 403,
+                     *       "error": {
+                     *         "error_code": "FORBIDDEN",
+                     *         "error_message": "this operation requires the jobs:write scope"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found (including another tenant's resources) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 404,
+                     *       "error": {
+                     *         "error_code": "NOT_FOUND",
+                     *         "error_message": "job not found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Request body too large (limit 1 MiB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 413,
+                     *       "error": {
+                     *         "error_code": "PAYLOAD_TOO_LARGE",
+                     *         "error_message": "request body too large (limit 1 MiB)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 500,
+                     *       "error": {
+                     *         "error_code": "INTERNAL_SERVER_ERROR",
+                     *         "error_message": "internal server error"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 503,
+                     *       "error": {
+                     *         "error_code": "SERVICE_UNAVAILABLE",
+                     *         "error_message": "service unavailable: the database cannot be reached; retry later"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     "runs-list": {
         parameters: {
             query?: {
                 limit?: number;
                 cursor?: string;
-                status?: "running" | "success" | "failed" | "lost" | "skipped" | "cancelled";
+                status?: "running" | "success" | "failed" | "lost" | "skipped" | "cancelled" | "blocked_by_policy";
                 trigger_type?: "scheduled" | "manual";
             };
             header?: never;

@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 
 import { SCOPES } from "@btick/auth";
-import { createCaller } from "@btick/contract";
+import { createCaller, createContext } from "@btick/contract";
 import type { Db } from "@btick/db";
 
 import { formatDuration, formatInZone, isSecretHeader, maskHeaders, MASK, prettyBody } from "../../src/ui/pages/jobs/format.ts";
@@ -79,7 +79,9 @@ describe("job form parsing", () => {
 
   it("maps the API's validation envelope to per-field messages and hides the validate-only marker", async () => {
     // A real validation failure from the API's procedure (input validation runs before any database access).
-    const api = createCaller({ db: {} as Db, principal: { kind: "user", id: "u", tenantId: "t", scopes: SCOPES }, authFailure: null });
+    const api = createCaller(
+      await createContext({ db: {} as Db, principal: { kind: "user", id: "u", tenantId: "t", scopes: SCOPES } }),
+    );
     const err = await api.jobs
       .create({ name: "", method: "POST", url: "https://x.test", cron_expression: "* * * * *", headers: { "X-Gone": "a\nb" }, [VALIDATE_ONLY_FIELD]: true } as never)
       .catch((e: unknown) => e);

@@ -4,6 +4,7 @@
 import { createServer } from "node:net";
 
 import { generateApiKey, SCOPES, type Scope } from "@btick/auth";
+import { DEFAULT_JOB_LIMITS } from "@btick/contract";
 import { createTenantWithKey } from "@btick/contract/testing";
 import { createPrismaClient, type Db } from "@btick/db";
 import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
@@ -46,6 +47,7 @@ export const JOB_KEYS = [
   "tenant_id",
   "created_by",
   "next_runs",
+  "signing_secret_previous_expires_at",
 ].sort();
 
 export const RUN_KEYS = [
@@ -121,7 +123,8 @@ export interface Harness {
 
 export async function setup(): Promise<Harness> {
   const tdb: TestDatabase = await createTestDatabase("btick_rest");
-  const app = await buildServer({ db: tdb.prisma });
+  // Some tests create jobs aimed at localhost: allow private targets (the policy has its own tests).
+  const app = await buildServer({ db: tdb.prisma, limits: { ...DEFAULT_JOB_LIMITS, allowPrivateNetworks: true } });
   await app.ready();
   return {
     db: tdb.prisma,

@@ -53,7 +53,8 @@ describe("POST /jobs", () => {
     expect(res.statusCode).toBe(201);
     expect(res.headers["content-type"]).toMatch(/application\/json/);
     const body = json(res);
-    expect(Object.keys(body)).toEqual(["job"]);
+    expect(Object.keys(body)).toEqual(["job", "signing_secret"]);
+    expect(body.signing_secret).toMatch(/^whsec_/);
     const job = body.job;
     expectJobShape(job);
     expect(job).toMatchObject({
@@ -100,7 +101,8 @@ describe("POST /jobs", () => {
       name: "full",
       method: "PUT",
       url: "http://example.org:8080/a/b?c=d",
-      headers: { "X-Token": "abc", Accept: "application/json" },
+      // Secret-looking header values are masked in every response (see secrets.test.ts).
+      headers: { "X-Token": "***", Accept: "application/json" },
       body: { nested: { list: [1, "two", null, true] } },
       cron_expression: "0 9 * * 1-5",
       timezone: "America/New_York",

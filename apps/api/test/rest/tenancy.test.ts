@@ -78,6 +78,7 @@ describe("another tenant's ids answer 404, never 403, and change nothing", () =>
     ["jobs.pause", "POST", () => `/jobs/${jobA.id}/pause`],
     ["jobs.resume", "POST", () => `/jobs/${jobA.id}/resume`],
     ["jobs.trigger", "POST", () => `/jobs/${jobA.id}/trigger`],
+    ["jobs.rotateSigningSecret", "POST", () => `/jobs/${jobA.id}/rotate-signing-secret`],
     ["runs.list", "GET", () => `/jobs/${jobA.id}/runs`],
     ["runs.get", "GET", () => `/runs/${runA.id}`],
     ["apiKeys.revoke", "POST", () => `/api-keys/${keyA2.keyId}/revoke`],
@@ -95,6 +96,7 @@ describe("another tenant's ids answer 404, never 403, and change nothing", () =>
     const job = json(await call(h.app, "GET", `/jobs/${jobA.id}`, { key: a.rawKey })).job;
     expect(job).toMatchObject({ name: "tenant-a-job", enabled: true, body: { secret: "a" } });
     expect(job.next_run_at).not.toBeNull();
+    expect(job.signing_secret_previous_expires_at).toBeNull();
     expect(await h.db.manualTrigger.count({ where: { jobId: jobA.id } })).toBe(0);
     expect(json(await call(h.app, "GET", `/runs/${runA.id}`, { key: a.rawKey })).run.id).toBe(runA.id);
     expect((await h.db.apiKey.findUniqueOrThrow({ where: { id: keyA2.keyId } })).revokedAt).toBeNull();

@@ -3,6 +3,7 @@ import type { Db } from "@btick/db";
 import { applyConcurrency, cancelledMessage, planScheduledSlots, type SlotPlan } from "../policy.ts";
 import type { ClaimedRun } from "../types.ts";
 import { expireAndListRunning, writeClaim, type PlannedRun } from "./claimWrites.ts";
+import { sealedSecrets } from "./sealedSecrets.ts";
 
 interface DueJobRow {
   id: string;
@@ -20,6 +21,10 @@ interface DueJobRow {
   misfire_catch_up_max: number;
   next_run_at: Date;
   db_now: Date;
+  secret_headers: Record<string, string> | null;
+  signing_secret: string | null;
+  signing_secret_previous: string | null;
+  signing_secret_previous_expires_at: Date | null;
 }
 
 export interface ClaimCounts {
@@ -51,7 +56,8 @@ export async function claimDueJobs(
     const due = await tx.$queryRaw<DueJobRow[]>`
 select jobs.id, jobs.tenant_id, jobs.method, jobs.url, jobs.headers, jobs.body, jobs.cron_expression, jobs.timezone,
   jobs.retry_max, jobs.timeout_seconds, jobs.concurrency_policy, jobs.misfire_policy, jobs.misfire_catch_up_max,
-  jobs.next_run_at, now() as db_now
+  jobs.next_run_at, now() as db_now, jobs.secret_headers, jobs.signing_secret, jobs.signing_secret_previous,
+  jobs.signing_secret_previous_expires_at
 from jobs as jobs
 where jobs.enabled = true and jobs.next_run_at <= now()
 order by jobs.next_run_at asc
@@ -113,6 +119,7 @@ for update skip locked`;
           headers: job.headers ?? {},
           body: job.body,
           timeoutSeconds: job.timeout_seconds,
+          sealed: sealedSecrets(job),
         };
       })
       .sort((a, b) => a.scheduledFor.getTime() - b.scheduledFor.getTime());

@@ -4,6 +4,7 @@ import { applyConcurrency, cancelledMessage } from "../policy.ts";
 import type { ClaimedRun } from "../types.ts";
 import type { ClaimCounts } from "./claimDueJobs.ts";
 import { expireAndListRunning, writeClaim, type PlannedRun } from "./claimWrites.ts";
+import { sealedSecrets } from "./sealedSecrets.ts";
 
 interface PickedTriggerRow {
   id: string;
@@ -17,6 +18,10 @@ interface PickedTriggerRow {
   retry_max: number;
   timeout_seconds: number;
   concurrency_policy: string;
+  secret_headers: Record<string, string> | null;
+  signing_secret: string | null;
+  signing_secret_previous: string | null;
+  signing_secret_previous_expires_at: Date | null;
 }
 
 /**
@@ -39,7 +44,8 @@ select exists (select 1 from manual_job_triggers as triggers where triggers.comp
   return db.$transaction(async (tx) => {
     const picked = await tx.$queryRaw<PickedTriggerRow[]>`
 select triggers.id, triggers.job_id, triggers.created_at, jobs.tenant_id, jobs.method, jobs.url, jobs.headers,
-  jobs.body, jobs.retry_max, jobs.timeout_seconds, jobs.concurrency_policy
+  jobs.body, jobs.retry_max, jobs.timeout_seconds, jobs.concurrency_policy, jobs.secret_headers, jobs.signing_secret,
+  jobs.signing_secret_previous, jobs.signing_secret_previous_expires_at
 from manual_job_triggers as triggers
 inner join jobs as jobs on jobs.id = triggers.job_id
 where triggers.completed_at is null
@@ -93,6 +99,7 @@ where triggers.id = any(${picked.map((t) => t.id)}::uuid[])`;
           headers: t.headers ?? {},
           body: t.body,
           timeoutSeconds: t.timeout_seconds,
+          sealed: sealedSecrets(t),
         };
       });
   }, { maxWait: 10_000, timeout: 30_000 });

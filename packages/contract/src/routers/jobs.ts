@@ -1,8 +1,20 @@
 import { z } from "zod";
 
-import { jobCreateInput, jobEnvelopeOutput, jobIdInput, jobListInput, jobListOutput, jobTriggerOutput, jobUpdateInput } from "../schemas/jobs.ts";
+import {
+  jobCreatedOutput,
+  jobCreateInput,
+  jobEnvelopeOutput,
+  jobIdInput,
+  jobListInput,
+  jobListOutput,
+  jobRotateSigningSecretInput,
+  jobRotateSigningSecretOutput,
+  jobTriggerOutput,
+  jobUpdateInput,
+} from "../schemas/jobs.ts";
 import { schedulePreviewInput, schedulePreviewOutput } from "../schemas/schedule.ts";
-import { createJob, deleteJob, getJob, listJobs, pauseJob, resumeJob, triggerJob, updateJob } from "../services/jobs.ts";
+import { createJob, deleteJob, getJob, listJobs, pauseJob, resumeJob, rotateSigningSecret, triggerJob, updateJob } from "../services/jobs.ts";
+import { checkJobPolicy, checkJobQuota } from "../services/limits.ts";
 import { previewSchedule } from "../services/schedule.ts";
 import { scopedProcedure } from "../trpc.ts";
 
@@ -15,20 +27,24 @@ export const jobsRouter = {
       successStatus: 201,
     })
     .input(jobCreateInput)
-    .output(jobEnvelopeOutput)
-    .mutation(async ({ ctx, input }) => ({ job: await createJob(ctx.db, ctx.principal, input) })),
+    .output(jobCreatedOutput)
+    .mutation(async ({ ctx, input }) => {
+      checkJobPolicy(input, ctx.limits);
+      await checkJobQuota(ctx.db, ctx.principal.tenantId, ctx.limits);
+      return createJob(ctx.db, ctx.principal, input, ctx.secrets);
+    }),
 
   list: scopedProcedure("jobs:read")
     .meta({ openapi: { method: "GET", path: "/jobs", tags, summary: "List jobs, newest first", protect: true } })
     .input(jobListInput)
     .output(jobListOutput)
-    .query(({ ctx, input }) => listJobs(ctx.db, ctx.principal.tenantId, input)),
+    .query(({ ctx, input }) => listJobs(ctx.db, ctx.principal.tenantId, input, ctx.secrets)),
 
   get: scopedProcedure("jobs:read")
     .meta({ openapi: { method: "GET", path: "/jobs/{jobId}", tags, summary: "Get a job", protect: true } })
     .input(jobIdInput)
     .output(jobEnvelopeOutput)
-    .query(async ({ ctx, input }) => ({ job: await getJob(ctx.db, ctx.principal.tenantId, input.jobId) })),
+    .query(async ({ ctx, input }) => ({ job: await getJob(ctx.db, ctx.principal.tenantId, input.jobId, ctx.secrets) })),
 
   update: scopedProcedure("jobs:write")
     .meta({ openapi: { method: "PATCH", path: "/jobs/{jobId}", tags, summary: "Update a job (JSON merge patch)", protect: true } })
@@ -36,7 +52,8 @@ export const jobsRouter = {
     .output(jobEnvelopeOutput)
     .mutation(async ({ ctx, input }) => {
       const { jobId, ...patch } = input;
-      return { job: await updateJob(ctx.db, ctx.principal.tenantId, jobId, patch) };
+      checkJobPolicy(patch, ctx.limits);
+      return { job: await updateJob(ctx.db, ctx.principal.tenantId, jobId, patch, ctx.secrets) };
     }),
 
   delete: scopedProcedure("jobs:delete")
@@ -52,13 +69,13 @@ export const jobsRouter = {
     .meta({ openapi: { method: "POST", path: "/jobs/{jobId}/pause", tags, summary: "Pause a job", protect: true } })
     .input(jobIdInput)
     .output(jobEnvelopeOutput)
-    .mutation(async ({ ctx, input }) => ({ job: await pauseJob(ctx.db, ctx.principal.tenantId, input.jobId) })),
+    .mutation(async ({ ctx, input }) => ({ job: await pauseJob(ctx.db, ctx.principal.tenantId, input.jobId, ctx.secrets) })),
 
   resume: scopedProcedure("jobs:write")
     .meta({ openapi: { method: "POST", path: "/jobs/{jobId}/resume", tags, summary: "Resume a job from the next slot", protect: true } })
     .input(jobIdInput)
     .output(jobEnvelopeOutput)
-    .mutation(async ({ ctx, input }) => ({ job: await resumeJob(ctx.db, ctx.principal.tenantId, input.jobId) })),
+    .mutation(async ({ ctx, input }) => ({ job: await resumeJob(ctx.db, ctx.principal.tenantId, input.jobId, ctx.secrets) })),
 
   trigger: scopedProcedure("jobs:trigger")
     .meta({
@@ -83,4 +100,17 @@ export const jobsRouter = {
     .input(schedulePreviewInput)
     .output(schedulePreviewOutput)
     .mutation(({ input }) => previewSchedule(input)),
+  rotateSigningSecret: scopedProcedure("jobs:write")
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/jobs/{jobId}/rotate-signing-secret",
+        tags,
+        summary: "Replace the signing secret (the old one keeps signing during a grace window)",
+        protect: true,
+      },
+    })
+    .input(jobRotateSigningSecretInput)
+    .output(jobRotateSigningSecretOutput)
+    .mutation(({ ctx, input }) => rotateSigningSecret(ctx.db, ctx.principal.tenantId, input, ctx.secrets)),
 };

@@ -243,10 +243,28 @@ export const jobOutput = z
     tenant_id: z.uuid(),
     created_by: z.string().nullable(),
     next_runs: z.array(timestamp).meta({ description: "The next 5 fire times computed from now (also while paused)." }),
+    signing_secret_previous_expires_at: timestamp.nullable().meta({
+      description: "While a signing-secret rotation is in progress: until when requests also carry a signature made with the previous secret.",
+    }),
   })
   .meta({ id: "Job" });
 export type JobOutput = z.infer<typeof jobOutput>;
 
 export const jobEnvelopeOutput = z.object({ job: jobOutput });
 export const jobListOutput = z.object({ jobs: z.array(jobOutput), next_cursor: nextCursorOutput });
+const signingSecret = z.string().meta({
+  description: "The job's Standard Webhooks signing secret (whsec_...). Shown only in this response; store it now.",
+});
+export const jobCreatedOutput = z.object({ job: jobOutput, signing_secret: signingSecret });
+export const jobRotateSigningSecretInput = z.strictObject({
+  jobId: pathId("jobId"),
+  previous_secret_expires_in_seconds: noCoerce(
+    z.int({ error: typeError("an integer") }).min(0, "must be between 0 and 2592000").max(2_592_000, "must be between 0 and 2592000"),
+  )
+    .optional()
+    .meta({ description: "How long requests keep a second signature made with the old secret (0: stop at once). Default 24 hours (configurable)." }),
+});
+export type JobRotateSigningSecretInput = z.infer<typeof jobRotateSigningSecretInput>;
+export const jobRotateSigningSecretOutput = z.object({ job: jobOutput, signing_secret: signingSecret });
+
 export const jobTriggerOutput = z.object({ message: z.string(), trigger_id: z.uuid() });

@@ -3,9 +3,10 @@ import { z } from "zod";
 
 import { jsonValue, nextCursorOutput, pageCursor, pageLimit, pathId, timestamp } from "./common.ts";
 
-export const RUN_STATUSES = ["running", "success", "failed", "lost", "skipped", "cancelled"] as const;
+/** `blocked_by_policy`: the outbound network policy refused the target's address (see README, "Security"). */
+export const RUN_STATUSES = ["running", "success", "failed", "lost", "skipped", "cancelled", "blocked_by_policy"] as const;
 export const TRIGGER_TYPES = ["scheduled", "manual"] as const;
-export const ATTEMPT_OUTCOMES = ["success", "http_error", "timeout", "network_error"] as const;
+export const ATTEMPT_OUTCOMES = ["success", "http_error", "timeout", "network_error", "blocked"] as const;
 
 export const runListInput = z.object({
   jobId: pathId("jobId"),

@@ -1,19 +1,44 @@
 // Job operations. Every query filters by tenant in its WHERE clause; another tenant's id is "not found".
+import { TRPCError } from "@trpc/server";
+
 import { Prisma, type Db, type JobModel as Job } from "@btick/db";
 import { nextRunAfter } from "@btick/scheduling";
+import { generateWebhookSecret } from "@btick/webhooks";
 
 import { principalRef, type Principal } from "../context.ts";
 import { validationError } from "../errors.ts";
-import { crossFieldIssues, type JobCreateInput, type JobListInput, type JobOutput, type JobPatch } from "../schemas/jobs.ts";
+import {
+  crossFieldIssues,
+  type JobCreateInput,
+  type JobListInput,
+  type JobOutput,
+  type JobPatch,
+  type JobRotateSigningSecretInput,
+} from "../schemas/jobs.ts";
 import { dbNow, isRecordNotFound, notFound, wakeWorkers } from "./db.ts";
 import { inIdOrder, likePattern, pageOfIds } from "./pagination.ts";
-import { toJob } from "./serialize.ts";
+import { developmentSecretsOptions, sealHeaders, secretContext, type SecretsOptions } from "./secrets.ts";
+import { toJob as serializeJob } from "./serialize.ts";
+
+const defaultSecrets = () => developmentSecretsOptions();
 
 /** Prisma needs DbNull (SQL NULL) rather than a JS null for an optional Json column. */
 const jsonOrDbNull = (v: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull =>
   v === null || v === undefined ? Prisma.DbNull : (v as Prisma.InputJsonValue);
 
-export async function createJob(db: Db, principal: Principal, input: JobCreateInput): Promise<JobOutput> {
+/**
+ * Creates a job with a new signing secret, returned here in plain text once (it is stored encrypted).
+ * Secret header values are encrypted; the job's `headers` keep the mask in their place.
+ */
+export async function createJob(
+  db: Db,
+  principal: Principal,
+  input: JobCreateInput,
+  secrets: SecretsOptions = defaultSecrets(),
+): Promise<{ job: JobOutput; signing_secret: string }> {
+  const sealed = sealHeaders(input.headers, { tenantId: principal.tenantId, secrets });
+  if (sealed.issues.length > 0) throw validationError(sealed.issues);
+  const signingSecret = generateWebhookSecret();
   const now = await dbNow(db);
   const job = await db.job.create({
     data: {
@@ -21,7 +46,9 @@ export async function createJob(db: Db, principal: Principal, input: JobCreateIn
       name: input.name,
       method: input.method,
       url: input.url,
-      headers: input.headers,
+      headers: sealed.headers,
+      secretHeaders: sealed.secretHeaders,
+      signingSecret: secrets.keyring.seal(signingSecret, secretContext(principal.tenantId)),
       body: jsonOrDbNull(input.body),
       cronExpression: input.cron_expression,
       timezone: input.timezone,
@@ -37,7 +64,7 @@ export async function createJob(db: Db, principal: Principal, input: JobCreateIn
     },
   });
   if (job.enabled) await wakeWorkers(db);
-  return toJob(job);
+  return { job: toJob(job, secrets), signing_secret: signingSecret };
 }
 
 async function findJob(db: Db, tenantId: string, jobId: string): Promise<Job> {
@@ -46,18 +73,23 @@ async function findJob(db: Db, tenantId: string, jobId: string): Promise<Job> {
   return job;
 }
 
-export async function getJob(db: Db, tenantId: string, jobId: string): Promise<JobOutput> {
-  return toJob(await findJob(db, tenantId, jobId));
+export async function getJob(db: Db, tenantId: string, jobId: string, secrets: SecretsOptions = defaultSecrets()): Promise<JobOutput> {
+  return toJob(await findJob(db, tenantId, jobId), secrets);
 }
 
-export async function listJobs(db: Db, tenantId: string, input: JobListInput): Promise<{ jobs: JobOutput[]; next_cursor: string | null }> {
+export async function listJobs(
+  db: Db,
+  tenantId: string,
+  input: JobListInput,
+  secrets: SecretsOptions = defaultSecrets(),
+): Promise<{ jobs: JobOutput[]; next_cursor: string | null }> {
   const conditions = [Prisma.sql`tenant_id = ${tenantId}::uuid`];
   if (input.enabled !== undefined) conditions.push(Prisma.sql`enabled = ${input.enabled}`);
   if (input.q) conditions.push(Prisma.sql`name ilike ${likePattern(input.q)}`);
   const page = await pageOfIds(db, { table: "jobs", orderColumn: "created_at", conditions, cursor: input.cursor, limit: input.limit });
   const rows = page.ids.length > 0 ? await db.job.findMany({ where: { id: { in: page.ids }, tenantId } }) : [];
   const now = new Date();
-  return { jobs: inIdOrder(page.ids, rows).map((j) => toJob(j, now)), next_cursor: page.nextCursor };
+  return { jobs: inIdOrder(page.ids, rows).map((j) => toJob(j, secrets, now)), next_cursor: page.nextCursor };
 }
 
 /**
@@ -65,8 +97,16 @@ export async function listJobs(db: Db, tenantId: string, input: JobListInput): P
  * whole. The merged job is re-checked with the cross-field rules. `next_run_at` is recomputed only when the
  * cron expression, timezone or enabled flag actually change, so a rename never moves the schedule.
  */
-export async function updateJob(db: Db, tenantId: string, jobId: string, patch: JobPatch): Promise<JobOutput> {
+export async function updateJob(
+  db: Db,
+  tenantId: string,
+  jobId: string,
+  patch: JobPatch,
+  secrets: SecretsOptions = defaultSecrets(),
+): Promise<JobOutput> {
   const current = await findJob(db, tenantId, jobId);
+  // Headers are replaced as a whole; a secret header sent back as the mask keeps its stored value.
+  const sealed = patch.headers === undefined ? null : sealHeaders(patch.headers, { tenantId, secrets, stored: current });
   const merged = {
     method: patch.method ?? current.method,
     body: patch.body === undefined ? current.body : patch.body,
@@ -74,7 +114,7 @@ export async function updateJob(db: Db, tenantId: string, jobId: string, patch: 
     timezone: patch.timezone ?? current.timezone,
     enabled: patch.enabled ?? current.enabled,
   };
-  const issues = crossFieldIssues(merged);
+  const issues = [...crossFieldIssues(merged), ...(sealed?.issues ?? [])];
   if (issues.length > 0) throw validationError(issues);
 
   const scheduleChanged =
@@ -83,7 +123,8 @@ export async function updateJob(db: Db, tenantId: string, jobId: string, patch: 
     name: patch.name,
     method: patch.method,
     url: patch.url,
-    headers: patch.headers,
+    headers: sealed?.headers,
+    secretHeaders: sealed?.secretHeaders,
     body: patch.body === undefined ? undefined : jsonOrDbNull(patch.body),
     cronExpression: patch.cron_expression,
     timezone: patch.timezone,
@@ -102,7 +143,7 @@ export async function updateJob(db: Db, tenantId: string, jobId: string, patch: 
   try {
     const job = await db.job.update({ where: { id: jobId, tenantId }, data });
     if (scheduleChanged && job.enabled) await wakeWorkers(db);
-    return toJob(job);
+    return toJob(job, secrets);
   } catch (err) {
     if (isRecordNotFound(err)) throw notFound("job");
     throw err;
@@ -115,9 +156,9 @@ export async function deleteJob(db: Db, tenantId: string, jobId: string): Promis
 }
 
 /** Pausing clears next_run_at, so a paused job never shows a stale next run. Idempotent. */
-export async function pauseJob(db: Db, tenantId: string, jobId: string): Promise<JobOutput> {
+export async function pauseJob(db: Db, tenantId: string, jobId: string, secrets: SecretsOptions = defaultSecrets()): Promise<JobOutput> {
   try {
-    return toJob(await db.job.update({ where: { id: jobId, tenantId }, data: { enabled: false, nextRunAt: null } }));
+    return toJob(await db.job.update({ where: { id: jobId, tenantId }, data: { enabled: false, nextRunAt: null } }), secrets);
   } catch (err) {
     if (isRecordNotFound(err)) throw notFound("job");
     throw err;
@@ -125,13 +166,13 @@ export async function pauseJob(db: Db, tenantId: string, jobId: string): Promise
 }
 
 /** Resuming always recomputes next_run_at from now: missed slots are skipped. */
-export async function resumeJob(db: Db, tenantId: string, jobId: string): Promise<JobOutput> {
+export async function resumeJob(db: Db, tenantId: string, jobId: string, secrets: SecretsOptions = defaultSecrets()): Promise<JobOutput> {
   const current = await findJob(db, tenantId, jobId);
   const nextRunAt = nextRunAfter(current.cronExpression, current.timezone, await dbNow(db));
   try {
     const job = await db.job.update({ where: { id: jobId, tenantId }, data: { enabled: true, nextRunAt } });
     await wakeWorkers(db);
-    return toJob(job);
+    return toJob(job, secrets);
   } catch (err) {
     if (isRecordNotFound(err)) throw notFound("job");
     throw err;
@@ -152,4 +193,37 @@ export async function triggerJob(db: Db, principal: Principal, jobId: string): P
   }
   await wakeWorkers(db);
   return { trigger_id: triggerId };
+}
+
+/**
+ * Replaces the signing secret. The old one stays in use (requests carry both signatures) until
+ * `previous_secret_expires_in_seconds` (default: the configured window) has passed; 0 drops it at once.
+ * A job created before signing existed gets its first secret this way.
+ */
+export async function rotateSigningSecret(
+  db: Db,
+  tenantId: string,
+  input: JobRotateSigningSecretInput,
+  secrets: SecretsOptions = defaultSecrets(),
+): Promise<{ job: JobOutput; signing_secret: string }> {
+  const current = await findJob(db, tenantId, input.jobId);
+  const ttlSeconds = input.previous_secret_expires_in_seconds ?? secrets.previousSigningSecretTtlSeconds;
+  const keepPrevious = current.signingSecret !== null && ttlSeconds > 0;
+  const signingSecret = generateWebhookSecret();
+  const now = await dbNow(db);
+  // Fenced on the secret read above, so two concurrent rotations cannot both keep the same "previous".
+  const { count } = await db.job.updateMany({
+    where: { id: input.jobId, tenantId, signingSecret: current.signingSecret },
+    data: {
+      signingSecret: secrets.keyring.seal(signingSecret, secretContext(tenantId)),
+      signingSecretPrevious: keepPrevious ? current.signingSecret : null,
+      signingSecretPreviousExpiresAt: keepPrevious ? new Date(now.getTime() + ttlSeconds * 1000) : null,
+    },
+  });
+  if (count === 0) throw new TRPCError({ code: "CONFLICT", message: "the signing secret was rotated concurrently; retry" });
+  return { job: toJob(await findJob(db, tenantId, input.jobId), secrets), signing_secret: signingSecret };
+}
+
+function toJob(job: Job, secrets: SecretsOptions, now?: Date): JobOutput {
+  return serializeJob(job, now, secrets.isSecretHeader);
 }

@@ -2,10 +2,12 @@
 import { isScope } from "@btick/auth";
 import type { ApiKeyModel as ApiKey, JobModel as Job, JobRunAttemptModel as JobRunAttempt, JobRunModel as JobRun, Prisma } from "@btick/db";
 import { nextRuns } from "@btick/scheduling";
+import { secretHeaderMatcher, type SecretHeaderMatcher } from "@btick/secrets";
 
 import type { ApiKeyOutput } from "../schemas/apiKeys.ts";
 import type { JobOutput } from "../schemas/jobs.ts";
 import type { RunAttemptOutput, RunDetailOutput, RunOutput } from "../schemas/runs.ts";
+import { maskHeaders } from "./secrets.ts";
 
 type JsonValue = Prisma.JsonValue;
 
@@ -31,7 +33,10 @@ function stringListRecord(v: JsonValue | null): Record<string, string[]> | null 
 
 export const NEXT_RUNS_COUNT = 5;
 
-export function toJob(job: Job, now: Date = new Date()): JobOutput {
+const defaultSecretMatcher = secretHeaderMatcher();
+
+/** Secret header values are always masked (stored masked; `isSecret` also masks values stored before a pattern existed). */
+export function toJob(job: Job, now: Date = new Date(), isSecret: SecretHeaderMatcher = defaultSecretMatcher): JobOutput {
   let upcoming: string[] = [];
   try {
     upcoming = nextRuns(job.cronExpression, job.timezone, now, NEXT_RUNS_COUNT).map(iso);
@@ -43,7 +48,7 @@ export function toJob(job: Job, now: Date = new Date()): JobOutput {
     name: job.name,
     method: job.method,
     url: job.url,
-    headers: stringRecord(job.headers),
+    headers: maskHeaders(stringRecord(job.headers), isSecret),
     body: (job.body ?? null) as JobOutput["body"],
     cron_expression: job.cronExpression,
     timezone: job.timezone,
@@ -61,10 +66,14 @@ export function toJob(job: Job, now: Date = new Date()): JobOutput {
     tenant_id: job.tenantId,
     created_by: job.createdBy,
     next_runs: upcoming,
+    signing_secret_previous_expires_at:
+      job.signingSecretPrevious !== null && job.signingSecretPreviousExpiresAt && job.signingSecretPreviousExpiresAt > now
+        ? iso(job.signingSecretPreviousExpiresAt)
+        : null,
   };
 }
 
-export function toRun(run: JobRun): RunOutput {
+export function toRun(run: JobRun, isSecret: SecretHeaderMatcher = defaultSecretMatcher): RunOutput {
   return {
     id: run.id,
     job_id: run.jobId,
@@ -75,7 +84,7 @@ export function toRun(run: JobRun): RunOutput {
     max_attempts: run.maxAttempts,
     request_method: run.requestMethod,
     request_url: run.requestUrl,
-    request_headers: stringRecord(run.requestHeaders),
+    request_headers: maskHeaders(stringRecord(run.requestHeaders), isSecret),
     request_body: (run.requestBody ?? null) as RunOutput["request_body"],
     response_status_code: run.responseStatusCode,
     response_headers: stringListRecord(run.responseHeaders),
@@ -102,8 +111,8 @@ export function toAttempt(a: JobRunAttempt): RunAttemptOutput {
   };
 }
 
-export function toRunDetail(run: JobRun & { attempts: JobRunAttempt[] }): RunDetailOutput {
-  return { ...toRun(run), attempts: run.attempts.map(toAttempt) };
+export function toRunDetail(run: JobRun & { attempts: JobRunAttempt[] }, isSecret: SecretHeaderMatcher = defaultSecretMatcher): RunDetailOutput {
+  return { ...toRun(run, isSecret), attempts: run.attempts.map(toAttempt) };
 }
 
 export function apiKeyState(key: Pick<ApiKey, "revokedAt" | "expiresAt">, now: Date = new Date()): ApiKeyOutput["state"] {

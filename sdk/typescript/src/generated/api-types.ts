@@ -7,7 +7,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | {
 /** One HTTP attempt of a run. */
 export type RunAttempt = {
     attempt_number: number;
-    outcome: 'success' | 'http_error' | 'timeout' | 'network_error';
+    outcome: 'success' | 'http_error' | 'timeout' | 'network_error' | 'blocked';
     response_status_code: number | null;
     error_message: string | null;
     started_at: string;
@@ -20,7 +20,7 @@ export type RunDetail = {
     job_id: string;
     trigger_type: 'scheduled' | 'manual';
     scheduled_for: string;
-    status: 'success' | 'running' | 'failed' | 'lost' | 'skipped' | 'cancelled';
+    status: 'success' | 'running' | 'failed' | 'lost' | 'skipped' | 'cancelled' | 'blocked_by_policy';
     attempt_number: number;
     max_attempts: number;
     request_method: string;
@@ -45,7 +45,7 @@ export type Run = {
     job_id: string;
     trigger_type: 'scheduled' | 'manual';
     scheduled_for: string;
-    status: 'success' | 'running' | 'failed' | 'lost' | 'skipped' | 'cancelled';
+    status: 'success' | 'running' | 'failed' | 'lost' | 'skipped' | 'cancelled' | 'blocked_by_policy';
     attempt_number: number;
     max_attempts: number;
     request_method: string;
@@ -87,6 +87,7 @@ export type Job = {
     tenant_id: string;
     created_by: string | null;
     next_runs: string[];
+    signing_secret_previous_expires_at: string | null;
 };
 /** An API key (never includes the secret). */
 export type ApiKey = {
@@ -124,6 +125,7 @@ export type JobsCreateInput = {
 /** Output of `jobs.create`. */
 export type JobsCreateOutput = {
     job: Job;
+    signing_secret: string;
 };
 /** Input of `jobs.list` (optional). */
 export type JobsListInput = {
@@ -205,7 +207,7 @@ export type RunsListInput = {
     jobId: string;
     limit?: string | number | undefined;
     cursor?: string | undefined;
-    status?: 'success' | 'running' | 'failed' | 'lost' | 'skipped' | 'cancelled' | undefined;
+    status?: 'success' | 'running' | 'failed' | 'lost' | 'skipped' | 'cancelled' | 'blocked_by_policy' | undefined;
     trigger_type?: 'scheduled' | 'manual' | undefined;
 };
 /** Output of `runs.list`. */
@@ -224,7 +226,7 @@ export type RunsGetOutput = {
         job_id: string;
         trigger_type: 'scheduled' | 'manual';
         scheduled_for: string;
-        status: 'success' | 'running' | 'failed' | 'lost' | 'skipped' | 'cancelled';
+        status: 'success' | 'running' | 'failed' | 'lost' | 'skipped' | 'cancelled' | 'blocked_by_policy';
         attempt_number: number;
         max_attempts: number;
         request_method: string;
