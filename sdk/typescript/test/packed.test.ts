@@ -45,7 +45,7 @@ void noAny;
 const typed = async (c: BTick): Promise<void> => {
   const page: JobsListOutput = await c.jobs.list();
   const retries: number = page.jobs[0]?.retry_max ?? 0;
-  const status: "running" | "success" | "failed" | "lost" = (await c.runs.get({ runId: "x" })).run.status;
+  const status: "running" | "success" | "failed" | "lost" | "skipped" | "cancelled" | "blocked_by_policy" = (await c.runs.get({ runId: "x" })).run.status;
   const code: ErrorCode = "NOT_FOUND";
   void [retries, status, code];
   // @ts-expect-error jobId must be a string
