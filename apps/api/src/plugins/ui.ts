@@ -50,15 +50,6 @@ export interface UiOptions {
   throttle?: Partial<ThrottleOptions>;
 }
 
-const SECURITY_HEADERS = {
-  "content-security-policy":
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-  "x-content-type-options": "nosniff",
-  "x-frame-options": "DENY",
-  "referrer-policy": "same-origin",
-};
-
 const NOT_FOUND_MESSAGE = "This page does not exist, or what it shows was deleted or belongs to someone else.";
 
 interface ErrorView {
@@ -113,8 +104,8 @@ async function pagesContext(app: FastifyInstance, opts: UiOptions): Promise<void
   await app.register(rateLimit, { global: false });
   await app.register(sessionPlugin, { db: opts.db, api: { secrets: opts.secrets, limits: opts.limits }, secret: opts.sessionSecret, ttlHours: opts.sessionTtlHours });
 
+  // Security headers (CSP, framing, nosniff) come from the server-wide helmet registration (plugins/security.ts).
   app.addHook("onSend", async (_request, reply, payload) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) void reply.header(name, value);
     if (!reply.hasHeader("cache-control")) void reply.header("cache-control", "no-store");
     return payload;
   });

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
+import { DEFAULT_JOB_LIMITS } from "@btick/contract";
 import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
 
 import { createWorker, type Worker } from "../../../worker/src/worker.ts";
@@ -89,14 +90,19 @@ export interface Stack {
 
 export async function startStack(opts: { prefix?: string; withWorker?: boolean } = {}): Promise<Stack> {
   const db = await createTestDatabase(opts.prefix ?? "btick_ui");
-  const app = await buildServer({ db: db.prisma, ui: { throttle: { loginPerIp: 1000, loginPerAccount: 1000, registerPerIp: 1000 } } });
+  // Jobs here call the loopback target, so both the API and the worker allow private networks.
+  const app = await buildServer({
+    db: db.prisma,
+    limits: { ...DEFAULT_JOB_LIMITS, allowPrivateNetworks: true },
+    ui: { throttle: { loginPerIp: 1000, loginPerAccount: 1000, registerPerIp: 1000 } },
+  });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const { port } = app.server.address() as AddressInfo;
   const target = await startTarget();
   const worker = createWorker({
     db: db.prisma,
     listenUrl: db.url,
-    options: { workerId: `ui-test-${process.pid}`, pollIntervalMs: 500, taskLogPath: null, shutdownGraceMs: 2000, retryBaseMs: 100, retryCapMs: 500 },
+    options: { workerId: `ui-test-${process.pid}`, allowPrivateNetworks: true, pollIntervalMs: 500, taskLogPath: null, shutdownGraceMs: 2000, retryBaseMs: 100, retryCapMs: 500 },
   });
   if (opts.withWorker !== false) await worker.start();
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });

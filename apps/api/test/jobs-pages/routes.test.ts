@@ -57,7 +57,10 @@ describe("job pages", () => {
     const { client } = await signedIn();
     const id = await createJob(client);
     const job = await db.prisma.job.findUniqueOrThrow({ where: { id } });
-    expect(job).toMatchObject({ name: "nightly", headers: { Authorization: "Bearer hidden-token", "X-Plain": "shown" }, body: { a: 1 }, retryMax: 1, timeoutSeconds: 30 });
+    // The secret header is stored encrypted (the plain column holds only its mask).
+    expect(job).toMatchObject({ name: "nightly", headers: { Authorization: "***", "X-Plain": "shown" }, body: { a: 1 }, retryMax: 1, timeoutSeconds: 30 });
+    expect(Object.keys(job.secretHeaders as object)).toEqual(["Authorization"]);
+    expect(JSON.stringify(job)).not.toContain("hidden-token");
     const page = await client.get(`/ui/jobs/${id}`);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain("shown");

@@ -168,6 +168,13 @@ function scenarios(): Scenario[] {
     ["post /jobs/{jobId}/trigger", 404, () => full.POST("/jobs/{jobId}/trigger", jobIdOf(MISSING))],
     ["post /jobs/{jobId}/trigger", 500, () => failing.POST("/jobs/{jobId}/trigger", job())],
 
+    ["post /jobs/{jobId}/rotate-signing-secret", 200, () => full.POST("/jobs/{jobId}/rotate-signing-secret", { ...job(), body: { previous_secret_expires_in_seconds: 60 } })],
+    ["post /jobs/{jobId}/rotate-signing-secret", 400, () => full.POST("/jobs/{jobId}/rotate-signing-secret", { ...job(), body: { previous_secret_expires_in_seconds: -1 } })],
+    ["post /jobs/{jobId}/rotate-signing-secret", 401, () => anonymous.POST("/jobs/{jobId}/rotate-signing-secret", { ...job(), body: {} })],
+    ["post /jobs/{jobId}/rotate-signing-secret", 403, () => jobsReadOnly.POST("/jobs/{jobId}/rotate-signing-secret", { ...job(), body: {} })],
+    ["post /jobs/{jobId}/rotate-signing-secret", 404, () => full.POST("/jobs/{jobId}/rotate-signing-secret", { ...jobIdOf(MISSING), body: {} })],
+    ["post /jobs/{jobId}/rotate-signing-secret", 500, () => failing.POST("/jobs/{jobId}/rotate-signing-secret", { ...job(), body: {} })],
+
     ["get /jobs/{jobId}/runs", 200, () => full.GET("/jobs/{jobId}/runs", { params: { path: { jobId: ids.jobId }, query: { limit: 5, status: "success" } } })],
     ["get /jobs/{jobId}/runs", 400, () => full.GET("/jobs/{jobId}/runs", jobIdOf("nope"))],
     ["get /jobs/{jobId}/runs", 401, () => anonymous.GET("/jobs/{jobId}/runs", job())],
@@ -219,6 +226,7 @@ function scenarios(): Scenario[] {
     ["post /jobs", 413, () => full.POST("/jobs", { body: { ...jobBody, ...hugeBody } })],
     ["patch /jobs/{jobId}", 413, () => full.PATCH("/jobs/{jobId}", { ...job(), body: hugeBody })],
     ["post /api-keys", 413, () => full.POST("/api-keys", { body: { ...hugeBody, scopes: ["jobs:read"] } })],
+    ["post /jobs/{jobId}/rotate-signing-secret", 413, () => full.POST("/jobs/{jobId}/rotate-signing-secret", { ...job(), body: hugeBody as object })],
     ["post /schedule/preview", 413, () => full.POST("/schedule/preview", { body: { cron_expression: hugeBody.name } })],
   ]);
 }
