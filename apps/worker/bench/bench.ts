@@ -337,6 +337,9 @@ function workerEnv(taskLogPath: string): Record<string, string> {
     WORKER_TASK_LOG_PATH: taskLogPath,
     WORKER_SHUTDOWN_GRACE_SECONDS: "5",
     RUN_RETENTION_DAYS: "0",
+    // The target is on loopback; several processes would fight over one metrics port.
+    WORKER_ALLOW_PRIVATE_NETWORKS: "true",
+    WORKER_METRICS_PORT: "0",
   };
 }
 

@@ -149,6 +149,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         WORKER_TASK_LOG_PATH: "off",
         WORKER_SHUTDOWN_GRACE_SECONDS: "3",
         WORKER_HTTP_TIMEOUT_SECONDS: "10",
+        // The target is on loopback; three processes would fight over one metrics port.
+        WORKER_ALLOW_PRIVATE_NETWORKS: "true",
+        WORKER_METRICS_PORT: "0",
         LOG_LEVEL: opts.logDir ? "warn" : "error",
       },
       stdio: ["ignore", opts.logDir ? "pipe" : "ignore", "pipe"],

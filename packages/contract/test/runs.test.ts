@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
 
+import { RUN_STATUSES } from "../src/schemas/runs.ts";
 import { createTenantWithKey, type TestPrincipal } from "../src/testing.ts";
 import { callerFor, rejection, validJob } from "./helpers.ts";
 
@@ -74,6 +75,17 @@ describe("runs.list", () => {
     expect((await api.runs.list({ jobId, status: "lost" })).runs).toEqual([]);
     const { envelope } = await rejection(api.runs.list({ jobId, status: "weird" } as never));
     expect(envelope.validation?.[0]?.field).toBe("status");
+  });
+
+  it("stores and filters every status the contract documents (the database's status check agrees)", async () => {
+    const api = await callerFor(db.prisma, owner.rawKey);
+    for (const [i, status] of RUN_STATUSES.entries()) await insertRun(20 + i, status, "scheduled");
+    for (const status of RUN_STATUSES) {
+      const statuses = (await api.runs.list({ jobId, status })).runs.map((r) => r.status);
+      expect(statuses.length, status).toBeGreaterThan(0);
+      expect(new Set(statuses)).toEqual(new Set([status]));
+    }
+    await expect(insertRun(40, "exploded", "scheduled")).rejects.toThrow(/job_runs_status_check/);
   });
 
   it("is 404 for an unknown job and for another tenant; needs runs:read", async () => {
