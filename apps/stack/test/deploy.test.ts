@@ -179,8 +179,12 @@ describe.each([
         const producer = st.find((s) => s.name === from) as Stage;
         const runs = producer.lines.filter((l) => l.op === "RUN").map((l) => l.args).join("\n");
         if (src?.startsWith("/out")) {
-          // `pnpm deploy … /out` of this app, production dependencies only.
-          expect(runs).toMatch(new RegExp(`pnpm deploy [^\\n]*--filter=${pkg} [^\\n]*--prod[^\\n]* /out`));
+          // The bundle's runtime dependencies: installed in /out from the package.json and lockfile the bundler writes
+          // next to dist/main.js, nothing else.
+          expect(src).toBe("/out/node_modules");
+          expect(runs).toMatch(new RegExp(`cp apps/${app}/dist/package.json apps/${app}/dist/pnpm-lock.yaml /out/`));
+          expect(runs).toMatch(/cd \/out && pnpm install --frozen-lockfile --prod /);
+          expect(runs).not.toMatch(/pnpm deploy/);
         } else if (src === `/repo/apps/${app}/dist`) {
           expect(producer.lines.some((l) => l.op === "WORKDIR" && l.args === "/repo")).toBe(true);
           expect(producer.lines.some((l) => l.op === "COPY" && l.args === ". .")).toBe(true);
@@ -193,6 +197,12 @@ describe.each([
         }
       }
     });
+  });
+
+  it("installs packages without --offline (pnpm's metadata cache is empty in a fresh build)", () => {
+    for (const run of ins.filter((l) => l.op === "RUN" && /\bpnpm (install|deploy|add|fetch)\b/.test(l.args))) {
+      expect(run.args, `${file}: ${run.args}`).not.toMatch(/--offline\b/);
+    }
   });
 
   it("starts node on the bundle the build produces, in exec form (SIGTERM reaches node)", () => {
