@@ -16,7 +16,7 @@ import { parse } from "yaml";
 import { createEmptyDatabase } from "@btick/db/testing";
 import { repoRoot } from "@btick/local-db";
 
-const REQUIRED_ENV = { SECRETS_ENCRYPTION_KEY: "dGVzdA==", UI_SESSION_SECRET: "x".repeat(40) };
+const REQUIRED_ENV = { POSTGRES_PASSWORD: "0123456789abcdef", SECRETS_ENCRYPTION_KEY: "dGVzdA==", UI_SESSION_SECRET: "x".repeat(40) };
 
 /** `docker compose` when the plugin works, else `docker-compose`, else null. */
 function composeCommand(): string[] | null {
@@ -44,10 +44,17 @@ function composeConfig(env: Record<string, string>): { status: number | null; st
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+function composeDoc(env: Record<string, string>): { services: Record<string, Service>; volumes: Record<string, unknown> } {
+  const r = composeConfig(env);
+  expect(r.status, r.stderr).toBe(0);
+  return parse(r.stdout) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+}
+
 interface Service {
   image?: string;
   build?: { context: string; dockerfile: string };
-  ports?: { published: string | number; target: number }[];
+  // Long syntax (docker compose v2), or "ip:published:target/proto" strings (docker-compose v1 with a host IP).
+  ports?: ({ published: string | number; target: number; host_ip?: string } | string)[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
@@ -60,7 +67,7 @@ describe("docker-compose.yml", () => {
     expect(composeCommand(), "install docker-compose (Debian package) or the docker compose plugin").not.toBeNull();
   });
 
-  it("is valid and has postgres, the API on 8080, a scalable worker and Adminer on 8010, started after a healthy database", () => {
+  it("is valid and has postgres, the API on 8080, a scalable worker and Adminer on 127.0.0.1:8010, started after a healthy database", () => {
     const r = composeConfig(REQUIRED_ENV);
     expect(r.status, r.stderr).toBe(0);
     const doc = parse(r.stdout) as { services: Record<string, Service>; volumes: Record<string, unknown> };
@@ -73,9 +80,15 @@ describe("docker-compose.yml", () => {
     expect(pgVolume).toMatch(/postgres-data/);
     expect(Object.keys(doc.volumes)).toContain("postgres-data");
 
-    const published = (svc: Service) => (svc.ports ?? []).map((p) => `${String(p.published)}:${p.target}`);
+    /** "[host ip:]published:target" */
+    const published = (svc: Service) =>
+      (svc.ports ?? []).map((p) =>
+        typeof p === "string" ? p.replace(/\/tcp$/, "") : `${p.host_ip ? `${p.host_ip}:` : ""}${String(p.published)}:${p.target}`,
+      );
     expect(published(s["scheduler-api"] as Service)).toEqual(["8080:8080"]);
-    expect(published(s.adminer as Service)).toEqual(["8010:8080"]);
+    // The database console and the database are not reachable from other hosts.
+    expect(published(s.adminer as Service)).toEqual(["127.0.0.1:8010:8080"]);
+    expect(published(pg)).toEqual([]);
 
     const worker = s["scheduler-worker"] as Service;
     expect(worker.container_name).toBeUndefined();
@@ -91,13 +104,19 @@ describe("docker-compose.yml", () => {
     const api = s["scheduler-api"] as Service;
     expect(api.environment?.SECRETS_ENCRYPTION_KEY).toBe(REQUIRED_ENV.SECRETS_ENCRYPTION_KEY);
     expect(api.environment?.API_ALLOW_PRIVATE_NETWORKS).toBe("false");
-    expect(api.environment?.DATABASE_URL).toMatch(/^postgresql:\/\/btick:[^@]+@postgres:5432\/btick$/);
+    // The database password comes from the environment (.env), not from the file.
+    expect(pg.environment?.POSTGRES_PASSWORD).toBe(REQUIRED_ENV.POSTGRES_PASSWORD);
+    expect(api.environment?.DATABASE_URL).toBe(`postgresql://btick:${REQUIRED_ENV.POSTGRES_PASSWORD}@postgres:5432/btick`);
+    expect(worker.environment?.DATABASE_URL).toBe(api.environment?.DATABASE_URL);
+    // /metrics on the published API port has no authentication: off unless asked for.
+    expect(api.environment?.API_METRICS_ENABLED).toBe("false");
+    expect(composeDoc({ ...REQUIRED_ENV, API_METRICS_ENABLED: "true" }).services["scheduler-api"]?.environment?.API_METRICS_ENABLED).toBe("true");
   });
 
-  it("refuses to render without the encryption key and session secret", () => {
-    const r = composeConfig({});
+  it.each(Object.keys(REQUIRED_ENV))("refuses to render without %s", (name) => {
+    const r = composeConfig(Object.fromEntries(Object.entries(REQUIRED_ENV).filter(([k]) => k !== name)));
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/SECRETS_ENCRYPTION_KEY|UI_SESSION_SECRET/);
+    expect(r.stderr).toContain(name);
   });
 });
 
