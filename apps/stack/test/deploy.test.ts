@@ -11,10 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { afterAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 
 import { createEmptyDatabase } from "@btick/db/testing";
 import { repoRoot } from "@btick/local-db";
+
+import { runtimeLockfile, type PnpmLockfile } from "../../../packages/build/runtime-deps.mjs";
 
 const REQUIRED_ENV = { POSTGRES_PASSWORD: "0123456789abcdef", SECRETS_ENCRYPTION_KEY: "dGVzdA==", UI_SESSION_SECRET: "x".repeat(40) };
 
@@ -264,10 +266,7 @@ interface RuntimeManifest {
   dependencies: Record<string, string>;
 }
 
-interface Lockfile {
-  importers: Record<string, { dependencies?: Record<string, { specifier: string; version: string }> }>;
-  packages?: Record<string, unknown>;
-}
+type Lockfile = PnpmLockfile;
 
 const workspaceLock = parse(readFileSync(join(repoRoot, "pnpm-lock.yaml"), "utf8")) as Lockfile;
 const packageName = (specifier: string) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
@@ -424,6 +423,58 @@ describe.each(["api", "worker"])("the %s bundle", (app) => {
     } finally {
       await stop(child);
       await db.drop();
+    }
+  });
+});
+
+describe("the runtime lockfile cut out of pnpm-lock.yaml", () => {
+  /** Every dependency a snapshot names is itself in the lockfile, with its package entry. */
+  function expectSelfContained(lock: Lockfile): void {
+    const snapshots = lock.snapshots ?? {};
+    const refs = [
+      ...Object.entries(lock.importers["."]?.dependencies ?? {}).map(([name, d]) => `${name}@${d.version}`),
+      ...Object.values(snapshots).flatMap((snap) =>
+        Object.entries({ ...snap.dependencies, ...snap.optionalDependencies }).map(([name, ref]) => (snapshots[ref] ? ref : `${name}@${ref}`)),
+      ),
+    ];
+    for (const ref of refs) expect(Object.keys(snapshots), ref).toContain(ref);
+    for (const key of Object.keys(snapshots)) expect(lock.packages?.[key.replace(/\(.*$/, "")], key).toBeDefined();
+  }
+
+  it("leaves out the optional peers the workspace happened to link (Prisma's CLI and TypeScript for @prisma/client)", () => {
+    const workspaceKey = Object.keys(workspaceLock.snapshots ?? {}).find((k) => k.startsWith("@prisma/client@"));
+    expect(workspaceKey, "the workspace links @prisma/client to its optional peers").toMatch(/\(prisma@.*\(typescript@/);
+    const { dependencies, lockfile } = runtimeLockfile(workspaceLock, "apps/worker", ["@prisma/client"]);
+    const version = dependencies["@prisma/client"] as string;
+    expect(lockfile.importers["."]?.dependencies).toEqual({ "@prisma/client": { specifier: version, version } });
+    expect(Object.keys(lockfile.snapshots ?? {}).filter((k) => BUILD_OR_DEV_TOOL.test(k))).toEqual([]);
+    expect(Object.keys(lockfile.snapshots ?? {})).toContain(`@prisma/client@${version}`);
+    expectSelfContained(lockfile);
+  });
+
+  it("keeps required peers (zod-openapi for trpc-to-openapi)", () => {
+    const { lockfile } = runtimeLockfile(workspaceLock, "apps/api", ["trpc-to-openapi"]);
+    const keys = Object.keys(lockfile.snapshots ?? {});
+    expect(keys.some((k) => k.startsWith("zod-openapi@"))).toBe(true);
+    expect(keys.find((k) => k.startsWith("trpc-to-openapi@"))).toMatch(/\(zod-openapi@/);
+    expectSelfContained(lockfile);
+  });
+
+  it("is accepted by pnpm install --frozen-lockfile", () => {
+    const dir = mkdtempSync(join(tmpdir(), "btick-runtime-lock-"));
+    try {
+      const { dependencies, lockfile } = runtimeLockfile(workspaceLock, "apps/api", ["@prisma/client", "trpc-to-openapi"]);
+      writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "runtime-lock-test", private: true, dependencies }));
+      writeFileSync(join(dir, "pnpm-lock.yaml"), stringify(lockfile));
+      run("pnpm", ["install", "--frozen-lockfile", "--prod", "--ignore-scripts", "--offline", "--store-dir", storeDir()], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", CI: "true" },
+      });
+      const installed = readdirSync(join(dir, "node_modules", ".pnpm"));
+      expect(installed.some((d) => d.startsWith("@prisma+client@"))).toBe(true);
+      expect(installed.filter((d) => /^(prisma|@prisma\+studio-core|react)@/.test(d))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
