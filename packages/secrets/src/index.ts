@@ -121,15 +121,24 @@ export const DEVELOPMENT_KEY_WARNING =
 
 // ---- Which headers are secret ----
 
-/** Default SECRET_HEADER_PATTERNS: case-insensitive, `*` matches any run of characters. */
+/**
+ * Default SECRET_HEADER_PATTERNS: case-insensitive, `*` matches any run of characters, and `-` and `_` match either
+ * separator (`*Api-Key*` covers `X-API-Key`, `X_API_KEY` and `api_key`). Broad on purpose: masking a harmless value
+ * (`X-Token-Count`) only hides it from readers, missing a credential stores it in plain text.
+ */
 export const DEFAULT_SECRET_HEADER_PATTERNS: readonly string[] = [
   "Authorization",
   "Proxy-Authorization",
   "Cookie",
-  "*-Token",
-  "*-Key",
+  "*Auth*",
+  "*Token*",
   "*Secret*",
   "*Password*",
+  "*Session*",
+  "*Signature*",
+  "*Api-Key*",
+  "*ApiKey*",
+  "*-Key",
 ];
 
 /** The placeholder shown instead of a secret header value; sending it back in a PATCH keeps the stored value. */
@@ -137,12 +146,20 @@ export const MASK = "***";
 
 export type SecretHeaderMatcher = (headerName: string) => boolean;
 
-/** A matcher for glob patterns (`*` wildcard, case-insensitive, whole name). */
+/** `*` → any characters, `-`/`_` → either separator, everything else literal. */
+function patternRegex(pattern: string): RegExp {
+  const source = [...pattern]
+    .map((c) => (c === "*" ? ".*" : c === "-" || c === "_" ? "[-_]" : c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+    .join("");
+  return new RegExp(`^${source}$`, "i");
+}
+
+/** A matcher for glob patterns (`*` wildcard, `-` and `_` interchangeable, case-insensitive, whole name). */
 export function secretHeaderMatcher(patterns: readonly string[] = DEFAULT_SECRET_HEADER_PATTERNS): SecretHeaderMatcher {
   const regexes = patterns
     .map((p) => p.trim())
     .filter(Boolean)
-    .map((p) => new RegExp(`^${p.split("*").map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i"));
+    .map(patternRegex);
   return (name) => regexes.some((r) => r.test(name));
 }
 

@@ -82,14 +82,91 @@ describe("keyring", () => {
 });
 
 describe("secret header names", () => {
-  it("matches the default patterns case-insensitively", () => {
-    const isSecret = secretHeaderMatcher();
-    for (const name of ["Authorization", "authorization", "COOKIE", "X-Auth-Token", "x-api-key", "Client-Secret", "X-Secret-Value", "Proxy-Authorization", "X-Password"]) {
-      expect(isSecret(name), name).toBe(true);
+  // Credential-carrying names seen in real APIs; each must be encrypted and masked by the defaults.
+  const secret = [
+    ["Authorization", "HTTP authentication"],
+    ["authorization", "any case"],
+    ["Proxy-Authorization", "proxy authentication"],
+    ["COOKIE", "session cookies"],
+    ["Token", "bare token"],
+    ["X-Auth-Token", "*-Token"],
+    ["access_token", "underscore"],
+    ["XToken", "no separator"],
+    ["X-Vault-Token", "HashiCorp Vault"],
+    ["PRIVATE-TOKEN", "GitLab"],
+    ["X-Amz-Security-Token", "AWS session token"],
+    ["X-CSRF-Token", "CSRF token"],
+    ["x-api-key", "API key"],
+    ["X-API-Key", "API key"],
+    ["X_API_KEY", "underscores"],
+    ["ApiKey", "no separator"],
+    ["apikey", "no separator, lower case"],
+    ["api_key", "underscore"],
+    ["X-Goog-Api-Key", "Google"],
+    ["DD-API-KEY", "Datadog"],
+    ["X-RapidAPI-Key", "*-Key"],
+    ["Ocp-Apim-Subscription-Key", "Azure"],
+    ["X-Access-Key", "*-Key"],
+    ["X-Auth", "bare auth"],
+    ["Authentication", "auth"],
+    ["X-Auth-User", "auth"],
+    ["X-Session", "session"],
+    ["X-Session-Id", "session id"],
+    ["Session_Token", "session"],
+    ["Signature", "request signature"],
+    ["X-Hub-Signature-256", "GitHub webhooks"],
+    ["Client-Secret", "*Secret*"],
+    ["X-Secret-Value", "*Secret*"],
+    ["X-Webhook-Secret", "*Secret*"],
+    ["X-Password", "*Password*"],
+    ["db_password", "underscore"],
+  ] as const;
+  // Ordinary request headers: their values must stay readable.
+  const ordinary = [
+    "Content-Type",
+    "Content-Length",
+    "Accept",
+    "Accept-Encoding",
+    "Accept-Language",
+    "User-Agent",
+    "Host",
+    "Cache-Control",
+    "Connection",
+    "If-None-Match",
+    "If-Modified-Since",
+    "ETag",
+    "Origin",
+    "Referer",
+    "X-Request-Id",
+    "X-Correlation-Id",
+    "X-Forwarded-For",
+    "X-Api-Version",
+    "X-Monkey",
+    "Keyboard",
+    "X-Keycloak-Realm",
+    "Set-Cookie2",
+  ];
+
+  it.each(secret)("masks %s (%s) by default", (name) => {
+    expect(secretHeaderMatcher()(name)).toBe(true);
+  });
+
+  it.each(ordinary)("leaves %s readable by default", (name) => {
+    expect(secretHeaderMatcher()(name)).toBe(false);
+  });
+
+  it("still masks every name the earlier defaults masked", () => {
+    const earlier = secretHeaderMatcher(["Authorization", "Proxy-Authorization", "Cookie", "*-Token", "*-Key", "*Secret*", "*Password*"]);
+    const now = secretHeaderMatcher();
+    for (const name of [...secret.map(([n]) => n), ...ordinary, "Idempotency-Key", "X-Token", "My-Secret", "Password"]) {
+      if (earlier(name)) expect(now(name), name).toBe(true);
     }
-    for (const name of ["Content-Type", "Accept", "X-Token-Count", "Keyboard", "Set-Cookie2", "Tokenizer"]) {
-      expect(isSecret(name), name).toBe(false);
-    }
+  });
+
+  it("treats - and _ in a pattern as either separator", () => {
+    const isSecret = secretHeaderMatcher(["X-Custom-Id", "Api_Key"]);
+    for (const name of ["X-Custom-Id", "x_custom_id", "X_Custom-Id", "API-KEY", "api_key"]) expect(isSecret(name), name).toBe(true);
+    for (const name of ["XCustomId", "X-Custom-Ids", "ApiKey"]) expect(isSecret(name), name).toBe(false);
   });
 
   it("parses SECRET_HEADER_PATTERNS and treats only * as special", () => {
