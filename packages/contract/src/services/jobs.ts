@@ -16,6 +16,7 @@ import {
   type JobRotateSigningSecretInput,
 } from "../schemas/jobs.ts";
 import { dbNow, isRecordNotFound, notFound, wakeWorkers } from "./db.ts";
+import { checkJobQuota, DEFAULT_JOB_LIMITS, type JobLimits } from "./limits.ts";
 import { inIdOrder, likePattern, pageOfIds } from "./pagination.ts";
 import { developmentSecretsOptions, sealHeaders, secretContext, type SecretsOptions } from "./secrets.ts";
 import { toJob as serializeJob } from "./serialize.ts";
@@ -26,43 +27,51 @@ const defaultSecrets = () => developmentSecretsOptions();
 const jsonOrDbNull = (v: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull =>
   v === null || v === undefined ? Prisma.DbNull : (v as Prisma.InputJsonValue);
 
+/** Creating a job waits for the tenant's other creates (the quota lock); bound that wait. */
+const CREATE_TRANSACTION = { maxWait: 5_000, timeout: 10_000 };
+
 /**
  * Creates a job with a new signing secret, returned here in plain text once (it is stored encrypted).
- * Secret header values are encrypted; the job's `headers` keep the mask in their place.
+ * Secret header values are encrypted; the job's `headers` keep the mask in their place. The tenant's job quota is
+ * checked in the same transaction as the insert (see checkJobQuota).
  */
 export async function createJob(
   db: Db,
   principal: Principal,
   input: JobCreateInput,
   secrets: SecretsOptions = defaultSecrets(),
+  limits: JobLimits = DEFAULT_JOB_LIMITS,
 ): Promise<{ job: JobOutput; signing_secret: string }> {
   const sealed = sealHeaders(input.headers, { tenantId: principal.tenantId, secrets });
   if (sealed.issues.length > 0) throw validationError(sealed.issues);
   const signingSecret = generateWebhookSecret();
-  const now = await dbNow(db);
-  const job = await db.job.create({
-    data: {
-      tenantId: principal.tenantId,
-      name: input.name,
-      method: input.method,
-      url: input.url,
-      headers: sealed.headers,
-      secretHeaders: sealed.secretHeaders,
-      signingSecret: secrets.keyring.seal(signingSecret, secretContext(principal.tenantId)),
-      body: jsonOrDbNull(input.body),
-      cronExpression: input.cron_expression,
-      timezone: input.timezone,
-      retryMax: input.retry_max,
-      timeoutSeconds: input.timeout_seconds,
-      enabled: input.enabled,
-      concurrencyPolicy: input.concurrency_policy,
-      misfirePolicy: input.misfire_policy,
-      misfireCatchUpMax: input.misfire_catch_up_max,
-      maxRuns: input.max_runs,
-      nextRunAt: input.enabled ? nextRunAfter(input.cron_expression, input.timezone, now) : null,
-      createdBy: principalRef(principal),
-    },
-  });
+  const job = await db.$transaction(async (tx) => {
+    await checkJobQuota(tx, principal.tenantId, limits);
+    const now = await dbNow(tx);
+    return tx.job.create({
+      data: {
+        tenantId: principal.tenantId,
+        name: input.name,
+        method: input.method,
+        url: input.url,
+        headers: sealed.headers,
+        secretHeaders: sealed.secretHeaders,
+        signingSecret: secrets.keyring.seal(signingSecret, secretContext(principal.tenantId)),
+        body: jsonOrDbNull(input.body),
+        cronExpression: input.cron_expression,
+        timezone: input.timezone,
+        retryMax: input.retry_max,
+        timeoutSeconds: input.timeout_seconds,
+        enabled: input.enabled,
+        concurrencyPolicy: input.concurrency_policy,
+        misfirePolicy: input.misfire_policy,
+        misfireCatchUpMax: input.misfire_catch_up_max,
+        maxRuns: input.max_runs,
+        nextRunAt: input.enabled ? nextRunAfter(input.cron_expression, input.timezone, now) : null,
+        createdBy: principalRef(principal),
+      },
+    });
+  }, CREATE_TRANSACTION);
   if (job.enabled) await wakeWorkers(db);
   return { job: toJob(job, secrets), signing_secret: signingSecret };
 }
