@@ -56,6 +56,12 @@ export function validationError(issues: FieldIssue[]): TRPCError {
 
 const PATH_IDS = new Set(["jobId", "runId", "keyId"]);
 
+/** The most calls one tRPC batch request may hold (the /trpc adapter's `maxBatchSize`). */
+export const TRPC_MAX_BATCH_SIZE = 50;
+
+/** What tRPC says when a batch is over `maxBatchSize`; answered in our own words. */
+const TRPC_BATCH_TOO_LARGE = "Batch call exceeds maximum size";
+
 function fieldName(path: readonly PropertyKey[]): string {
   return path.map(String).join(".");
 }
@@ -138,6 +144,9 @@ export function envelopeFromTRPCError(error: TRPCError): ErrorEnvelope {
     return errorEnvelope(400, "Validation failed", cause.issues);
   }
   if (error.code === "BAD_REQUEST" && cause instanceof SyntaxError) return errorEnvelope(400, "invalid JSON body");
+  if (error.code === "BAD_REQUEST" && error.message === TRPC_BATCH_TOO_LARGE) {
+    return errorEnvelope(400, `a tRPC batch may hold at most ${TRPC_MAX_BATCH_SIZE} calls; split it into several requests`);
+  }
   switch (error.code) {
     case "PARSE_ERROR":
       return errorEnvelope(400, "invalid JSON body");

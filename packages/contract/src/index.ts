@@ -13,6 +13,7 @@ export {
   errorCodeForStatus,
   envelopeFromTRPCError,
   INTERNAL_ERROR_MESSAGE,
+  TRPC_MAX_BATCH_SIZE,
   type ErrorEnvelope,
   type FieldIssue,
 } from "./errors.ts";

@@ -50,6 +50,10 @@ export function rateLimitKey(request: FastifyRequest): string {
   return parsed ? `key:${parsed.prefix}` : `ip:${request.ip}`;
 }
 
+export function rateLimitExceededMessage(max: number, ttlMs: number): string {
+  return `rate limit exceeded: at most ${max} requests per minute; retry in ${Math.max(1, Math.ceil(ttlMs / 1000))} seconds`;
+}
+
 /** Fixed-window counters per client IP, pruned as they expire. */
 class FailureCounter {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
@@ -106,10 +110,7 @@ async function security(app: FastifyInstance, opts: SecurityOptions): Promise<vo
       timeWindow: WINDOW_MS,
       keyGenerator: rateLimitKey,
       allowList: (request) => !isApiPath(requestPath(request)),
-      errorResponseBuilder: (_request, context) => ({
-        statusCode: 429,
-        message: `rate limit exceeded: at most ${context.max} requests per minute; retry in ${Math.max(1, Math.ceil(context.ttl / 1000))} seconds`,
-      }),
+      errorResponseBuilder: (_request, context) => ({ statusCode: 429, message: rateLimitExceededMessage(context.max, context.ttl) }),
     });
   }
 }
