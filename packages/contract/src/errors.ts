@@ -6,6 +6,8 @@ import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { z } from "zod";
 
+import { isDatabaseTimeout } from "@btick/db";
+
 import type { FieldIssue } from "./schemas/jobs.ts";
 
 export type { FieldIssue };
@@ -117,6 +119,7 @@ function isZodError(e: unknown): e is z.ZodError {
 }
 
 export const DATABASE_UNAVAILABLE_MESSAGE = "service unavailable: the database cannot be reached; retry later";
+export const DATABASE_TIMEOUT_MESSAGE = "service unavailable: the database did not answer in time; retry later";
 
 // Prisma's codes for "cannot reach / lost the server", and the driver adapter's kinds for the same.
 const UNREACHABLE_PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
@@ -162,6 +165,7 @@ export function envelopeFromTRPCError(error: TRPCError): ErrorEnvelope {
       break;
   }
   if (error.code === "INTERNAL_SERVER_ERROR" && isDatabaseUnavailable(cause)) return errorEnvelope(503, DATABASE_UNAVAILABLE_MESSAGE);
+  if (error.code === "INTERNAL_SERVER_ERROR" && isDatabaseTimeout(cause)) return errorEnvelope(503, DATABASE_TIMEOUT_MESSAGE);
   if (status >= 500) return errorEnvelope(status, INTERNAL_ERROR_MESSAGE);
   return errorEnvelope(status, error.message);
 }

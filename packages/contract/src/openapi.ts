@@ -59,7 +59,7 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   "405": "Method not allowed",
   "413": "Request body too large (limit 1 MiB)",
   "500": "Internal server error",
-  "503": "Service unavailable: the database cannot be reached; retry later",
+  "503": "Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later",
 };
 
 export interface OpenApiOptions {

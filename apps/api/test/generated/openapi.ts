@@ -603,7 +603,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -844,7 +844,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1015,7 +1015,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1153,7 +1153,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1386,7 +1386,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1557,7 +1557,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1728,7 +1728,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1868,7 +1868,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2033,7 +2033,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2237,7 +2237,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2414,7 +2414,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2601,7 +2601,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2747,7 +2747,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2925,7 +2925,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3077,7 +3077,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
