@@ -60,6 +60,8 @@ describe("job create input", () => {
     ["headers.Content-Length", { headers: { "Content-Length": "1" } }, "cannot be set; it is managed by the HTTP client"],
     ["headers.bad name", { headers: { "bad name": "x" } }, "is not a valid header name"],
     ["headers.X-A", { headers: { "X-A": "a\r\nb" } }, "must not contain CR or LF"],
+    ["headers.X-V", { headers: { "X-V": "😀" } }, "must contain only visible ASCII characters, spaces and tabs"],
+    ["headers.X-V", { headers: { "X-V": "\u007f" } }, "must contain only visible ASCII characters, spaces and tabs"],
     ["headers.X-A", { headers: { "X-A": "v".repeat(8193) } }, "must be at most 8192 characters"],
     ["headers.X-A", { headers: { "X-A": 1 } }, "must be a string"],
     ["body", { method: "GET", body: { a: 1 } }, "body is not allowed for GET requests"],

@@ -657,7 +657,10 @@ export interface operations {
                      */
                     method: string;
                     url: string;
-                    /** @default {} */
+                    /**
+                     * @description Request headers: name → value, at most 50. Names are HTTP tokens; values hold only visible ASCII characters, spaces and tabs, at most 8192 characters. Values of secret-looking headers (Authorization, *-Token, …) are stored encrypted and shown as ***.
+                     * @default {}
+                     */
                     headers?: {
                         [key: string]: string;
                     };
@@ -1199,6 +1202,7 @@ export interface operations {
                      */
                     method?: string;
                     url?: string;
+                    /** @description Request headers: name → value, at most 50. Names are HTTP tokens; values hold only visible ASCII characters, spaces and tabs, at most 8192 characters. Values of secret-looking headers (Authorization, *-Token, …) are stored encrypted and shown as ***. */
                     headers?: {
                         [key: string]: string;
                     };

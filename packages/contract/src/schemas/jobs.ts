@@ -13,6 +13,8 @@ export const FORBIDDEN_HEADERS = ["host", "content-length", "transfer-encoding",
 export const MAX_HEADERS = 50;
 export const MAX_BODY_BYTES = 64 * 1024;
 const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What the worker's HTTP client can send in a header value: visible ASCII, space and tab. */
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 
 /** Headers the worker adds to identify the job, run and slot (and sign the request); a job cannot override them. */
 export function isReservedHeader(name: string): boolean {
@@ -66,7 +68,12 @@ const headers = z
       }
       if (v.length > 8192) ctx.addIssue({ code: "custom", path: [k], message: "must be at most 8192 characters" });
       else if (/[\r\n]/.test(v)) ctx.addIssue({ code: "custom", path: [k], message: "must not contain CR or LF" });
+      else if (!HEADER_VALUE.test(v)) ctx.addIssue({ code: "custom", path: [k], message: "must contain only visible ASCII characters, spaces and tabs" });
     }
+  })
+  .meta({
+    description:
+      "Request headers: name → value, at most 50. Names are HTTP tokens; values hold only visible ASCII characters, spaces and tabs, at most 8192 characters. Values of secret-looking headers (Authorization, *-Token, …) are stored encrypted and shown as ***.",
   });
 
 const body = jsonValue
