@@ -56,6 +56,8 @@ describe("job create input", () => {
     ["url", { url: "https:///path" }, "must be an absolute http:// or https:// URL with a host"],
     ["url", { url: "/relative" }, "must be an absolute http:// or https:// URL with a host"],
     ["url", { url: `https://example.com/${"a".repeat(2048)}` }, "must be at most 2048 characters"],
+    ["url", { url: "http://user:pass@example.com/" }, "must not contain credentials (user:password@); send them in an Authorization header instead"],
+    ["url", { url: "http://example.com:0/" }, "must not use port 0; use a port between 1 and 65535"],
     ["headers.Host", { headers: { Host: "x" } }, "cannot be set; it is managed by the HTTP client"],
     ["headers.Content-Length", { headers: { "Content-Length": "1" } }, "cannot be set; it is managed by the HTTP client"],
     ["headers.bad name", { headers: { "bad name": "x" } }, "is not a valid header name"],

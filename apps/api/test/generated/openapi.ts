@@ -656,6 +656,7 @@ export interface operations {
                      * @example POST
                      */
                     method: string;
+                    /** @description The absolute http:// or https:// URL to call, at most 2048 characters. It must not carry credentials (user:password@: send them in an Authorization header, which is stored encrypted) nor use port 0. */
                     url: string;
                     /**
                      * @description Request headers: name → value, at most 50. Names are HTTP tokens; values hold only visible ASCII characters, spaces and tabs, at most 8192 characters. Values of secret-looking headers (Authorization, *-Token, …) are stored encrypted and shown as ***.
@@ -1201,6 +1202,7 @@ export interface operations {
                      * @example POST
                      */
                     method?: string;
+                    /** @description The absolute http:// or https:// URL to call, at most 2048 characters. It must not carry credentials (user:password@: send them in an Authorization header, which is stored encrypted) nor use port 0. */
                     url?: string;
                     /** @description Request headers: name → value, at most 50. Names are HTTP tokens; values hold only visible ASCII characters, spaces and tabs, at most 8192 characters. Values of secret-looking headers (Authorization, *-Token, …) are stored encrypted and shown as ***. */
                     headers?: {

@@ -152,6 +152,27 @@ describe("url", () => {
     await rejects({ url: "https:///nohost" }, "url");
     await rejects({ url: "http:///" }, "url");
   });
+  it("rejects credentials in the URL (the worker would drop them, and they would be shown unmasked), on create and on PATCH", async () => {
+    for (const url of ["http://user:pass@a.example/", "https://user@a.example/x", "http://:secret@a.example/", "http://@a.example/"]) {
+      const issue = await rejects({ url }, "url");
+      expect(issue.message).toBe("must not contain credentials (user:password@); send them in an Authorization header instead");
+    }
+    const job = await accepts({ url: "https://a.example/path@not-userinfo?x=a@b" });
+    const patched = await call(h.app, "PATCH", `/jobs/${job.id}`, { key: p.rawKey, body: { url: "https://u:p@a.example/" } });
+    expect(issueFor(expectValidation(patched, ["url"]), "url").message).toMatch(/^must not contain credentials/);
+    expect(json(await call(h.app, "GET", `/jobs/${job.id}`, { key: p.rawKey })).job.url).toBe("https://a.example/path@not-userinfo?x=a@b");
+  });
+  it("rejects port 0, accepts ports 1..65535", async () => {
+    for (const url of ["http://a.example:0/", "https://a.example:000/x"]) {
+      expect((await rejects({ url }, "url")).message).toBe("must not use port 0; use a port between 1 and 65535");
+    }
+    await rejects({ url: "http://a.example:65536/" }, "url");
+    expect((await accepts({ url: "http://a.example:1/" })).url).toBe("http://a.example:1/");
+    expect((await accepts({ url: "https://a.example:65535/" })).url).toBe("https://a.example:65535/");
+    const job = await accepts({});
+    const patched = await call(h.app, "PATCH", `/jobs/${job.id}`, { key: p.rawKey, body: { url: "http://a.example:0/" } });
+    expectValidation(patched, ["url"]);
+  });
   it("is required and must be a string", async () => {
     await rejects({ url: undefined }, "url");
     await rejects({ url: 5 }, "url");

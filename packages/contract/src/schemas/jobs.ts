@@ -51,7 +51,19 @@ const url = z
   .trim()
   .min(1, "must not be empty")
   .max(2048, "must be at most 2048 characters")
-  .refine(isHttpUrl, "must be an absolute http:// or https:// URL with a host");
+  .refine(isHttpUrl, "must be an absolute http:// or https:// URL with a host")
+  .superRefine((v, ctx) => {
+    if (!isHttpUrl(v)) return;
+    // The worker would not send them (and job.url / run.request_url would show them): they belong in a header.
+    if (/^https?:\/\/[^/?#]*@/i.test(v)) {
+      ctx.addIssue({ code: "custom", message: "must not contain credentials (user:password@); send them in an Authorization header instead" });
+    }
+    if (new URL(v).port === "0") ctx.addIssue({ code: "custom", message: "must not use port 0; use a port between 1 and 65535" });
+  })
+  .meta({
+    description:
+      "The absolute http:// or https:// URL to call, at most 2048 characters. It must not carry credentials (user:password@: send them in an Authorization header, which is stored encrypted) nor use port 0.",
+  });
 
 const headers = z
   .record(z.string(), z.string({ error: "must be a string" }), { error: typeError("an object of string values") })
