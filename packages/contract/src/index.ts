@@ -17,7 +17,7 @@ export {
   type ErrorEnvelope,
   type FieldIssue,
 } from "./errors.ts";
-export { jsonValueProblem, MAX_JSON_DEPTH } from "./schemas/json.ts";
+export { jsonDepthProblem, jsonValueProblem, jsonValueProblems, MAX_JSON_DEPTH } from "./schemas/json.ts";
 export {
   createSecretsOptions,
   developmentSecretsOptions,

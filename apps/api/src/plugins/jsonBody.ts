@@ -1,11 +1,11 @@
 // JSON request bodies, parsed once for every surface (/api/v1, /trpc). Beyond JSON.parse (iterative in V8, so
-// safe at any depth) every body must pass `jsonValueProblem`: no nesting deeper than the contract allows and
-// no strings PostgreSQL cannot store. Checking here keeps such values away from tRPC's and zod's recursive code.
-// An empty body parses as "no body".
+// safe at any depth) every body must pass `jsonDepthProblem`: no nesting deeper than the contract allows. Checking
+// here keeps such values away from tRPC's and zod's recursive code. Strings PostgreSQL cannot store are reported
+// per field by the procedures (see the contract's rejectUnstorableInput). An empty body parses as "no body".
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 
-import { jsonValueProblem } from "@btick/contract";
+import { jsonDepthProblem } from "@btick/contract";
 
 export class JsonBodyError extends Error {
   readonly statusCode = 400;
@@ -20,7 +20,7 @@ export function parseJsonBody(text: string): unknown {
   } catch {
     throw new JsonBodyError("invalid JSON body");
   }
-  const problem = jsonValueProblem(value);
+  const problem = jsonDepthProblem(value);
   if (problem) throw new JsonBodyError(`invalid JSON body: ${problem.path ? `${problem.path} ` : ""}${problem.message}`);
   return value;
 }
