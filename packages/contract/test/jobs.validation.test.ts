@@ -69,6 +69,7 @@ describe("job create input", () => {
     ["body", { method: "GET", body: { a: 1 } }, "body is not allowed for GET requests"],
     ["body", { method: "HEAD", body: "x" }, "body is not allowed for HEAD requests"],
     ["body", { body: "x".repeat(64 * 1024) }, "must be at most 65536 bytes when serialized"],
+    ["body.id", { body: { id: 2 ** 60 } }, "must be an integer between -9007199254740991 and 9007199254740991 (larger ones lose precision); send it as a string"],
     ["cron_expression", { cron_expression: "0 0 31 2 *" }, "never fires: no month has that day"],
     ["cron_expression", { cron_expression: "x".repeat(201) }, "must be at most 200 characters"],
     ["cron_expression", { cron_expression: "* * *" }, undefined],

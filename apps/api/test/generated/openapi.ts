@@ -665,7 +665,10 @@ export interface operations {
                     headers?: {
                         [key: string]: string;
                     };
-                    /** @default null */
+                    /**
+                     * @description The JSON value sent as the request body (null: no body; not allowed with GET and HEAD), at most 65536 bytes serialized. Integers must lie within ±9007199254740991: send larger ones (ids, amounts) as strings.
+                     * @default null
+                     */
                     body?: components["schemas"]["JsonValue"] | null;
                     cron_expression: string;
                     timezone?: string;
@@ -1208,6 +1211,7 @@ export interface operations {
                     headers?: {
                         [key: string]: string;
                     };
+                    /** @description The JSON value sent as the request body (null: no body; not allowed with GET and HEAD), at most 65536 bytes serialized. Integers must lie within ±9007199254740991: send larger ones (ids, amounts) as strings. */
                     body?: components["schemas"]["JsonValue"] | null;
                     cron_expression?: string;
                     timezone?: string;

@@ -259,6 +259,27 @@ describe("body", () => {
     expect((await accepts({ method: "GET", body: null })).body).toBeNull();
     expect((await accepts({ method: "HEAD" })).body).toBeNull();
   });
+  it("refuses integers beyond ±(2^53 − 1) instead of storing them altered, on create and on PATCH", async () => {
+    const MESSAGE = "must be an integer between -9007199254740991 and 9007199254740991 (larger ones lose precision); send it as a string";
+    const raw = (body: string) => JSON.stringify(validJob({ body: "@" })).replace('"@"', body);
+    for (const [body, field] of [
+      ['{"id":12345678901234567890}', "body.id"],
+      ["[1, 9007199254740993]", "body.1"],
+      ['{"a":{"b":-9007199254740993}}', "body.a.b"],
+      ["1e300", "body"],
+    ] as const) {
+      const before = await h.db.job.count();
+      const issues = expectValidation(await call(h.app, "POST", "/jobs", { key: p.rawKey, raw: raw(body) }), [field]);
+      expect(issueFor(issues, field).message).toBe(MESSAGE);
+      expect(await h.db.job.count()).toBe(before);
+    }
+    const res = await call(h.app, "POST", "/jobs", { key: p.rawKey, raw: raw('{"max":9007199254740991,"min":-9007199254740991,"f":1.5,"s":"12345678901234567890"}') });
+    expect(res.statusCode, res.body).toBe(201);
+    const job = json(res).job;
+    expect(job.body).toEqual({ max: 9007199254740991, min: -9007199254740991, f: 1.5, s: "12345678901234567890" });
+    const patched = await call(h.app, "PATCH", `/jobs/${job.id}`, { key: p.rawKey, raw: '{"body":{"n":12345678901234567890}}' });
+    expect(issueFor(expectValidation(patched, ["body.n"]), "body.n").message).toBe(MESSAGE);
+  });
   it("serialized size at most 64 KiB", async () => {
     // JSON.stringify of a string adds two quotes.
     const okStr = "a".repeat(64 * 1024 - 2);

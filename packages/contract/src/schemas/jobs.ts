@@ -4,6 +4,7 @@ import { z } from "zod";
 import { checkSchedule, isValidTimeZone, normalizeTimeZone } from "@btick/scheduling";
 
 import { jsonValue, noCoerce, nextCursorOutput, pageCursor, pageLimit, pathId, queryBoolean, timestamp, typeError } from "./common.ts";
+import { unsafeIntegerPaths } from "./json.ts";
 
 export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -88,12 +89,18 @@ const headers = z
       "Request headers: name → value, at most 50. Names are HTTP tokens; values hold only visible ASCII characters, spaces and tabs, at most 8192 characters. Values of secret-looking headers (Authorization, *-Token, …) are stored encrypted and shown as ***.",
   });
 
+const UNSAFE_INTEGER_MESSAGE = `must be an integer between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER} (larger ones lose precision); send it as a string`;
+
 const body = jsonValue
   .nullable()
   .superRefine((b, ctx) => {
+    for (const path of unsafeIntegerPaths(b)) ctx.addIssue({ code: "custom", path, message: UNSAFE_INTEGER_MESSAGE });
     if (b !== null && Buffer.byteLength(JSON.stringify(b), "utf8") > MAX_BODY_BYTES) {
       ctx.addIssue({ code: "custom", message: `must be at most ${MAX_BODY_BYTES} bytes when serialized` });
     }
+  })
+  .meta({
+    description: `The JSON value sent as the request body (null: no body; not allowed with GET and HEAD), at most ${MAX_BODY_BYTES} bytes serialized. Integers must lie within ±${Number.MAX_SAFE_INTEGER}: send larger ones (ids, amounts) as strings.`,
   });
 
 const cronExpression = z

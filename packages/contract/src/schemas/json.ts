@@ -58,6 +58,29 @@ export function jsonValueProblems(value: unknown, maxDepth = MAX_JSON_DEPTH): Js
   return problems;
 }
 
+/**
+ * Paths (as segments, in document order) of the numbers in `value` that are integers beyond ±Number.MAX_SAFE_INTEGER.
+ * JSON parsing in JavaScript has already rounded such a number (12345678901234567890 reads as 12345678901234567000),
+ * so storing it would silently change the user's data. Iterative.
+ */
+export function unsafeIntegerPaths(value: unknown): string[][] {
+  const found: string[][] = [];
+  const stack: Array<[unknown, string[]]> = [[value, []]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop() as [unknown, string[]];
+    if (typeof v === "number") {
+      if (Number.isInteger(v) && !Number.isSafeInteger(v)) found.push(path);
+    } else if (v !== null && typeof v === "object") {
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, child] = entries[i] as [string, unknown];
+        stack.push([child, [...path, k]]);
+      }
+    }
+  }
+  return found;
+}
+
 /** The first problem found in `value` (see jsonValueProblems), or null. */
 export function jsonValueProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonProblem | null {
   return jsonValueProblems(value, maxDepth)[0] ?? null;
