@@ -37,10 +37,23 @@ export function errorCodeForStatus(status: number): string {
 
 export const INTERNAL_ERROR_MESSAGE = "internal server error";
 
-/** Builds an envelope; `validation` is included only when given. */
-export function errorEnvelope(status: number, message: string, validation?: FieldIssue[]): ErrorEnvelope {
+/** The most problems a `validation` list spells out; one more entry counts the rest. */
+export const MAX_VALIDATION_ISSUES = 50;
+
+/** The first MAX_VALIDATION_ISSUES issues, plus `{field: "*", message: "N more problems not listed …"}` when cut. */
+export function capIssues(issues: readonly FieldIssue[]): FieldIssue[] {
+  if (issues.length <= MAX_VALIDATION_ISSUES) return [...issues];
+  const more = issues.length - MAX_VALIDATION_ISSUES;
+  return [
+    ...issues.slice(0, MAX_VALIDATION_ISSUES),
+    { field: "*", message: `${more} more problem${more === 1 ? "" : "s"} not listed (only the first ${MAX_VALIDATION_ISSUES} are)` },
+  ];
+}
+
+/** Builds an envelope; `validation` is included only when given (at most MAX_VALIDATION_ISSUES entries + 1). */
+export function errorEnvelope(status: number, message: string, validation?: readonly FieldIssue[]): ErrorEnvelope {
   const env: ErrorEnvelope = { status, error: { error_code: errorCodeForStatus(status), error_message: message } };
-  if (validation) env.validation = validation;
+  if (validation) env.validation = capIssues(validation);
   return env;
 }
 

@@ -41,7 +41,8 @@ const errorEnvelopeSchema: SchemaObject = {
     },
     validation: {
       type: "array",
-      description: "Present only for validation failures: one entry per invalid field (snake_case, nested as `headers.X-Foo`).",
+      description:
+        "Present only for validation failures: one entry per invalid field (snake_case, nested as `headers.X-Foo`), at most 50; when there are more, a last entry with field `*` says how many were left out.",
       items: {
         type: "object",
         required: ["field", "message"],

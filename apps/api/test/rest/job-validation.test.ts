@@ -410,6 +410,29 @@ describe("strictness", () => {
   });
 });
 
+describe("the validation list is bounded", () => {
+  it("lists the first 50 problems and one entry counting the rest (70,000 unknown keys in 1 MiB answer a small error)", async () => {
+    const unknown: Record<string, number> = {};
+    for (let i = 0; i < 70_000; i++) unknown[`k${i}`] = 1;
+    const raw = JSON.stringify({ ...validJob(), ...unknown });
+    expect(raw.length).toBeLessThan(1024 * 1024);
+    const res = await call(h.app, "POST", "/jobs", { key: p.rawKey, raw });
+    const issues = expectValidation(res);
+    expect(issues).toHaveLength(51);
+    expect(issues.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, i) => ({ field: `k${i}`, message: "is not a known field" })));
+    expect(issues[50]).toEqual({ field: "*", message: "69950 more problems not listed (only the first 50 are)" });
+    expect(res.body.length).toBeLessThan(8 * 1024);
+  });
+
+  it("does not add the counting entry at exactly 50 problems", async () => {
+    const unknown: Record<string, number> = {};
+    for (let i = 0; i < 50; i++) unknown[`k${i}`] = 1;
+    const issues = expectValidation(await post({ ...validJob(), ...unknown }));
+    expect(issues).toHaveLength(50);
+    expect(issues.some((i) => i.field === "*")).toBe(false);
+  });
+});
+
 describe("accepted jobs round-trip", () => {
   it("a job created with validation edge values can be read back unchanged", async () => {
     const job = await createJob(h.app, p.rawKey, {
