@@ -323,6 +323,23 @@ describe("cron_expression", () => {
       await rejects({ cron_expression: c }, "cron_expression");
     }
   });
+  it("explains a bad field in its own words (job validation and the schedule preview alike)", async () => {
+    const internals = /NaN|Constraint error|Validation error|Invalid characters|got value|got range|expected range|CronDayOf/i;
+    for (const [c, expected] of [
+      ["-1 * * * *", 'invalid cron expression: minute "-1" is not valid (minute takes 0-59)'],
+      ["0 0 L-3 * *", /^invalid cron expression: day-of-month "L-3" uses L-n/],
+      ["0 0 * * 5#6", /^invalid cron expression: day-of-week "5#6" needs a k of 1-5 after #/],
+      ["*/0 * * * *", /^invalid cron expression: minute "\*\/0" has a step of 0/],
+      ["0 0 * JAN-FOO *", /^invalid cron expression: month "JAN-FOO" is not valid \(month takes 1-12 or JAN-DEC\)$/],
+    ] as const) {
+      const issue = await rejects({ cron_expression: c }, "cron_expression");
+      if (typeof expected === "string") expect(issue.message).toBe(expected);
+      else expect(issue.message).toMatch(expected);
+      expect(issue.message).not.toMatch(internals);
+      const preview = json(await call(h.app, "POST", "/schedule/preview", { key: p.rawKey, body: { cron_expression: c } }));
+      expect(preview).toMatchObject({ valid: false, field: "cron_expression", message: issue.message });
+    }
+  });
   it("is required and must be a string", async () => {
     await rejects({ cron_expression: undefined }, "cron_expression");
     await rejects({ cron_expression: 5 }, "cron_expression");
