@@ -262,6 +262,11 @@ export const DEFAULT_ERROR_EXAMPLES: Record<string, unknown> = {
   "403": envelope(403, "FORBIDDEN", "this operation requires the jobs:read scope"),
   "404": envelope(404, "NOT_FOUND", "job not found"),
   "413": envelope(413, "PAYLOAD_TOO_LARGE", "request body too large (limit 1 MiB)"),
+  "415": envelope(
+    415,
+    "UNSUPPORTED_MEDIA_TYPE",
+    'unsupported content type "text/plain": send the body as JSON (Content-Type: application/json, or application/merge-patch+json for PATCH)',
+  ),
   "500": envelope(500, "INTERNAL_SERVER_ERROR", "internal server error"),
   "503": envelope(503, "SERVICE_UNAVAILABLE", "service unavailable: the database cannot be reached; retry later"),
 };

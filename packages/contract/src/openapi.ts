@@ -59,6 +59,7 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   "404": "Not found (including another tenant's resources)",
   "405": "Method not allowed",
   "413": "Request body too large (limit 1 MiB)",
+  "415": "The body is not JSON: send it with `Content-Type: application/json` (or `application/*+json`, e.g. `application/merge-patch+json`); a request without a Content-Type is read as JSON",
   "500": "Internal server error",
   "503": "Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later",
 };
@@ -120,7 +121,10 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenAPIObject {
     } else {
       delete responses["404"];
     }
-    if (requestContent) responses["413"] ??= {};
+    if (requestContent) {
+      responses["413"] ??= {};
+      responses["415"] ??= {};
+    }
     if (route.procedure === "health.check") delete responses["500"];
     else responses["503"] ??= {};
     for (const status of Object.keys(responses).sort()) {

@@ -7,6 +7,7 @@ import { appRouter, createContext, errorEnvelope, TRPC_MAX_BATCH_SIZE, type AppR
 import type { Db } from "@btick/db";
 
 import { sendEnvelope } from "./errors.ts";
+import { mediaType, UnsupportedMediaTypeError } from "./jsonBody.ts";
 import { rateLimitExceededMessage } from "./security.ts";
 
 const PREFIX = "/trpc";
@@ -18,7 +19,21 @@ export function trpcCallCount(request: FastifyRequest): number {
   return path.slice(PREFIX.length + 1).split(",").length;
 }
 
+/** Whether the request carries a body (a Content-Length above 0, or a chunked one). */
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers["content-length"];
+  return request.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
+
 export async function trpcPlugin(app: FastifyInstance, opts: { db: Db; secrets?: SecretsOptions | undefined; limits?: JobLimits | undefined }): Promise<void> {
+  // tRPC takes application/json only here (no procedure takes files): refuse other bodies before its own form-data
+  // and binary handling sees them.
+  app.addHook("onRequest", async (request, reply) => {
+    const type = request.headers["content-type"];
+    if (typeof type !== "string" || type.trim() === "" || !hasBody(request) || mediaType(type) === "application/json") return;
+    return sendEnvelope(reply, errorEnvelope(415, new UnsupportedMediaTypeError(type, "application/json").message));
+  });
+
   // The rate limiter (when enabled) counts each request once; charge the other calls of a batch as well.
   if (app.hasDecorator("createRateLimit")) {
     const charge = app.createRateLimit();

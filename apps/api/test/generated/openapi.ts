@@ -833,6 +833,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The body is not JSON: send it with `Content-Type: application/json` (or `application/*+json`, e.g. `application/merge-patch+json`); a request without a Content-Type is read as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 415,
+                     *       "error": {
+                     *         "error_code": "UNSUPPORTED_MEDIA_TYPE",
+                     *         "error_message": "unsupported content type \"text/plain\": send the body as JSON (Content-Type: application/json, or application/merge-patch+json for PATCH)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -1372,6 +1390,24 @@ export interface operations {
                      *       "error": {
                      *         "error_code": "PAYLOAD_TOO_LARGE",
                      *         "error_message": "request body too large (limit 1 MiB)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is not JSON: send it with `Content-Type: application/json` (or `application/*+json`, e.g. `application/merge-patch+json`); a request without a Content-Type is read as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 415,
+                     *       "error": {
+                     *         "error_code": "UNSUPPORTED_MEDIA_TYPE",
+                     *         "error_message": "unsupported content type \"text/plain\": send the body as JSON (Content-Type: application/json, or application/merge-patch+json for PATCH)"
                      *       }
                      *     }
                      */
@@ -2025,6 +2061,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The body is not JSON: send it with `Content-Type: application/json` (or `application/*+json`, e.g. `application/merge-patch+json`); a request without a Content-Type is read as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 415,
+                     *       "error": {
+                     *         "error_code": "UNSUPPORTED_MEDIA_TYPE",
+                     *         "error_message": "unsupported content type \"text/plain\": send the body as JSON (Content-Type: application/json, or application/merge-patch+json for PATCH)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -2223,6 +2277,24 @@ export interface operations {
                      *       "error": {
                      *         "error_code": "PAYLOAD_TOO_LARGE",
                      *         "error_message": "request body too large (limit 1 MiB)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is not JSON: send it with `Content-Type: application/json` (or `application/*+json`, e.g. `application/merge-patch+json`); a request without a Content-Type is read as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 415,
+                     *       "error": {
+                     *         "error_code": "UNSUPPORTED_MEDIA_TYPE",
+                     *         "error_message": "unsupported content type \"text/plain\": send the body as JSON (Content-Type: application/json, or application/merge-patch+json for PATCH)"
                      *       }
                      *     }
                      */
@@ -2911,6 +2983,24 @@ export interface operations {
                      *       "error": {
                      *         "error_code": "PAYLOAD_TOO_LARGE",
                      *         "error_message": "request body too large (limit 1 MiB)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is not JSON: send it with `Content-Type: application/json` (or `application/*+json`, e.g. `application/merge-patch+json`); a request without a Content-Type is read as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 415,
+                     *       "error": {
+                     *         "error_code": "UNSUPPORTED_MEDIA_TYPE",
+                     *         "error_message": "unsupported content type \"text/plain\": send the body as JSON (Content-Type: application/json, or application/merge-patch+json for PATCH)"
                      *       }
                      *     }
                      */

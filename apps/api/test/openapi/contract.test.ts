@@ -89,6 +89,9 @@ const invalidJob = { name: "", method: "GET", url: "nope", cron_expression: "0 0
 const job = () => ({ params: { path: { jobId: ids.jobId } } });
 const jobIdOf = (jobId: string) => ({ params: { path: { jobId } } });
 
+/** Sends the JSON body labelled as plain text. */
+const asText = { headers: { "content-type": "text/plain" }, bodySerializer: (b: unknown) => JSON.stringify(b) };
+
 /** A body over the server's 1 MiB limit. */
 const hugeBody = { name: "x".repeat(1024 * 1024 + 1) };
 
@@ -221,6 +224,13 @@ function scenarios(): Scenario[] {
     ["post /schedule/preview", 401, () => anonymous.POST("/schedule/preview", { body: { cron_expression: "* * * * *" } })],
     ["post /schedule/preview", 403, () => runsReadOnly.POST("/schedule/preview", { body: { cron_expression: "* * * * *" } })],
     ["post /schedule/preview", 500, () => failing.POST("/schedule/preview", { body: { cron_expression: "* * * * *" } })],
+
+    // Bodies that are not JSON are refused before any procedure runs.
+    ["post /jobs", 415, () => full.POST("/jobs", { body: jobBody, ...asText })],
+    ["patch /jobs/{jobId}", 415, () => full.PATCH("/jobs/{jobId}", { ...job(), body: { name: "x" }, ...asText })],
+    ["post /api-keys", 415, () => full.POST("/api-keys", { body: { name: "k", scopes: ["jobs:read"] }, ...asText })],
+    ["post /jobs/{jobId}/rotate-signing-secret", 415, () => full.POST("/jobs/{jobId}/rotate-signing-secret", { ...job(), body: {}, ...asText })],
+    ["post /schedule/preview", 415, () => full.POST("/schedule/preview", { body: { cron_expression: "* * * * *" }, ...asText })],
 
     // Bodies over the limit are refused before any procedure runs.
     ["post /jobs", 413, () => full.POST("/jobs", { body: { ...jobBody, ...hugeBody } })],

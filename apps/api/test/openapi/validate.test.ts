@@ -44,7 +44,7 @@ describe("OpenAPI document", () => {
     const hasBody = op.requestBody?.content["application/json"] !== undefined;
     const expectedErrors = isHealth
       ? []
-      : ["400", "401", "403", ...(path.includes("{") ? ["404"] : []), ...(hasBody ? ["413"] : []), "500", "503"];
+      : ["400", "401", "403", ...(path.includes("{") ? ["404"] : []), ...(hasBody ? ["413", "415"] : []), "500", "503"];
     expect(statuses.filter((s) => !s.startsWith("2"))).toEqual(expectedErrors);
 
     for (const status of statuses) {

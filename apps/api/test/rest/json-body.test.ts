@@ -83,16 +83,53 @@ describe("JSON request bodies", () => {
     expect(json(trpc).error.data.envelope.validation).toEqual([{ field: "name", message: NUL }]);
   });
 
-  it("reads the body as JSON whatever the Content-Type, as the original did", async () => {
-    for (const type of ["application/x-www-form-urlencoded", "text/plain", "application/merge-patch+json"]) {
-      const res = await call(h.app, "POST", "/jobs", {
-        key: p.rawKey,
-        raw: JSON.stringify(validJob({ name: type })),
-        headers: { "content-type": type },
+  it("takes JSON bodies: application/json, application/*+json, and no Content-Type at all", async () => {
+    for (const type of ["application/json", "application/json; charset=utf-8", "APPLICATION/JSON", "application/merge-patch+json", "application/vnd.api+json", null]) {
+      const res = await h.app.inject({
+        method: "POST",
+        url: "/api/v1/jobs",
+        headers: { authorization: `Bearer ${p.rawKey}`, ...(type ? { "content-type": type } : {}) },
+        payload: JSON.stringify(validJob({ name: String(type) })),
       });
-      expect(res.statusCode, res.body).toBe(201);
-      expect(json(res).job.name).toBe(type);
+      expect(res.statusCode, `${type}: ${res.body}`).toBe(201);
+      expect(json(res).job.name).toBe(String(type));
     }
+  });
+
+  it("answers 415 with the envelope to a body of another type, before anything is created", async () => {
+    const before = await h.db.job.count();
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data; boundary=x", "application/octet-stream"]) {
+      const res = await call(h.app, "POST", "/jobs", { key: p.rawKey, raw: JSON.stringify(validJob()), headers: { "content-type": type } });
+      const body = expectError(res, 415);
+      expect(body.error.error_message).toBe(
+        `unsupported content type "${type.split(";")[0]}": send the body as JSON (Content-Type: application/json, or application/merge-patch+json for PATCH)`,
+      );
+    }
+    const job = await createJob(h.app, p.rawKey);
+    const patch = await call(h.app, "PATCH", `/jobs/${job.id}`, { key: p.rawKey, raw: "name=x", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expectError(patch, 415);
+    expect(await h.db.job.count()).toBe(before + 1);
+  });
+
+  it("answers 415 on /trpc as well (a multipart body was a 500)", async () => {
+    for (const type of ["multipart/form-data; boundary=x", "text/plain", "application/x-www-form-urlencoded", "application/octet-stream"]) {
+      const res = await h.app.inject({
+        method: "POST",
+        url: "/trpc/jobs.create",
+        headers: { authorization: `Bearer ${p.rawKey}`, "content-type": type },
+        payload: "--x\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nn\r\n--x--\r\n",
+      });
+      expect(res.statusCode, `${type}: ${res.body}`).toBe(415);
+      expect(res.body).toContain("UNSUPPORTED_MEDIA_TYPE");
+      expect(res.body).not.toMatch(/internal server error/);
+    }
+  });
+
+  it("an empty body of any type on an action endpoint counts as no body (curl -X POST -d '')", async () => {
+    const job = await createJob(h.app, p.rawKey);
+    const res = await call(h.app, "POST", `/jobs/${job.id}/pause`, { key: p.rawKey, raw: "", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(json(res).job.enabled).toBe(false);
   });
 
   it("treats an empty JSON body on an action endpoint as no body", async () => {
