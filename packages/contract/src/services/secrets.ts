@@ -96,7 +96,11 @@ export function sealHeaders(
     }
     let envelope: string | undefined;
     if (value !== MASK) {
-      envelope = opts.secrets.keyring.seal(value, secretContext(opts.tenantId));
+      // The value already stored (under the current key) keeps its envelope, so sending it again changes nothing.
+      envelope =
+        storedEnvelope !== undefined && opensTo(opts.secrets, storedEnvelope, opts.tenantId, value)
+          ? storedEnvelope
+          : opts.secrets.keyring.seal(value, secretContext(opts.tenantId));
     } else if (storedEnvelope !== undefined && isEnvelope(storedEnvelope)) {
       envelope = storedEnvelope;
     } else {
@@ -112,6 +116,16 @@ export function sealHeaders(
     out.secretHeaders[name] = envelope;
   }
   return out;
+}
+
+/** Whether `envelope` is sealed with the current key and decrypts to `value`. */
+function opensTo(secrets: SecretsOptions, envelope: string, tenantId: string, value: string): boolean {
+  if (!isEnvelope(envelope) || secrets.keyring.isStale(envelope)) return false;
+  try {
+    return secrets.keyring.open(envelope, secretContext(tenantId)) === value;
+  } catch {
+    return false;
+  }
 }
 
 /** Masks the values of secret-looking headers (defence in depth for values stored before a pattern existed). */
