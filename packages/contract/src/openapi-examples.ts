@@ -166,7 +166,10 @@ export const OPERATION_DOCS: Record<string, OperationDocs> = {
   },
   "jobs.update": {
     description:
-      "Applies a JSON merge patch: absent fields stay unchanged, `body: null` clears the body. `next_run_at` is recomputed only when `cron_expression`, `timezone` or `enabled` change. Requires `jobs:write`.",
+      "Applies a JSON merge patch (RFC 7396) to the job's top-level fields: an absent field stays unchanged, a given one replaces the stored value, and `null` clears a nullable field (`body`, `max_runs`; other fields cannot be null). " +
+      "`headers` and `body` are values, replaced whole rather than merged: the body is an opaque payload sent as is, and headers carry the mask semantics of secret values (a secret header sent back as `***` keeps its stored value; an omitted header is removed). " +
+      "The result is validated like a new job. A patch that changes nothing leaves the job untouched (`updated_at` included). `next_run_at` is recomputed only when `cron_expression`, `timezone` or `enabled` change. " +
+      "Send `Content-Type: application/json` or `application/merge-patch+json`. Requires `jobs:write`.",
     request: { cron_expression: "*/15 * * * *", retry_max: 1, body: null },
     response: { job: { ...exampleJob, cron_expression: "*/15 * * * *", retry_max: 1, body: null } },
     errors: {

@@ -110,8 +110,11 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenAPIObject {
       responses[String(route.successStatus)] = responses["200"];
       delete responses["200"];
     }
-    const requestContent = (op.requestBody as { content?: Record<string, Record<string, unknown>> } | undefined)?.content?.["application/json"];
+    const requestBodyContent = (op.requestBody as { content?: Record<string, Record<string, unknown>> } | undefined)?.content;
+    const requestContent = requestBodyContent?.["application/json"];
     if (requestContent && docs.request !== undefined) requestContent["example"] = docs.request;
+    // PATCH is a JSON merge patch: its own media type is accepted too.
+    if (requestBodyContent && requestContent && route.method === "PATCH") requestBodyContent["application/merge-patch+json"] = { ...requestContent };
     const successContent = (responses[String(route.successStatus)]?.["content"] as Record<string, Record<string, unknown>> | undefined)?.["application/json"];
     if (successContent) successContent["example"] = docs.response;
     // Ids in the path: a malformed one is a 400, an unknown (or another tenant's) one a 404.

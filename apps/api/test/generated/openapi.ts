@@ -67,7 +67,7 @@ export interface paths {
         head?: never;
         /**
          * Update a job (JSON merge patch)
-         * @description Applies a JSON merge patch: absent fields stay unchanged, `body: null` clears the body. `next_run_at` is recomputed only when `cron_expression`, `timezone` or `enabled` change. Requires `jobs:write`.
+         * @description Applies a JSON merge patch (RFC 7396) to the job's top-level fields: an absent field stays unchanged, a given one replaces the stored value, and `null` clears a nullable field (`body`, `max_runs`; other fields cannot be null). `headers` and `body` are values, replaced whole rather than merged: the body is an opaque payload sent as is, and headers carry the mask semantics of secret values (a secret header sent back as `***` keeps its stored value; an omitted header is removed). The result is validated like a new job. A patch that changes nothing leaves the job untouched (`updated_at` included). `next_run_at` is recomputed only when `cron_expression`, `timezone` or `enabled` change. Send `Content-Type: application/json` or `application/merge-patch+json`. Requires `jobs:write`.
          */
         patch: operations["jobs-update"];
         trace?: never;
@@ -1217,6 +1217,46 @@ export interface operations {
                  *     }
                  */
                 "application/json": {
+                    name?: string;
+                    /**
+                     * @description One of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS (case-insensitive).
+                     * @example POST
+                     */
+                    method?: string;
+                    /** @description The absolute http:// or https:// URL to call, at most 2048 characters. It must not carry credentials (user:password@: send them in an Authorization header, which is stored encrypted) nor use port 0. */
+                    url?: string;
+                    /** @description Request headers: name → value, at most 50. Names are HTTP tokens; values hold only visible ASCII characters, spaces and tabs, at most 8192 characters. Values of secret-looking headers (Authorization, *-Token, …) are stored encrypted and shown as ***. */
+                    headers?: {
+                        [key: string]: string;
+                    };
+                    /** @description The JSON value sent as the request body (null: no body; not allowed with GET and HEAD), at most 65536 bytes serialized. Integers must lie within ±9007199254740991: send larger ones (ids, amounts) as strings. */
+                    body?: components["schemas"]["JsonValue"] | null;
+                    cron_expression?: string;
+                    timezone?: string;
+                    retry_max?: number;
+                    timeout_seconds?: number;
+                    enabled?: boolean;
+                    /**
+                     * @description A slot that comes due while the previous run is still running: forbid = record it as a skipped run, allow = run concurrently, replace = cancel the running run and start the new one.
+                     * @enum {string}
+                     */
+                    concurrency_policy?: "forbid" | "allow" | "replace";
+                    /**
+                     * @description Slots missed while no worker ran: fire_once = one run for the oldest missed slot, skip = record one skipped run and continue with the next future slot, catch_up = run every missed slot (at most misfire_catch_up_max), oldest first.
+                     * @enum {string}
+                     */
+                    misfire_policy?: "fire_once" | "skip" | "catch_up";
+                    misfire_catch_up_max?: number;
+                    max_runs?: number | null;
+                };
+                /**
+                 * @example {
+                 *       "cron_expression": "*\/15 * * * *",
+                 *       "retry_max": 1,
+                 *       "body": null
+                 *     }
+                 */
+                "application/merge-patch+json": {
                     name?: string;
                     /**
                      * @description One of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS (case-insensitive).
