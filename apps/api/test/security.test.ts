@@ -120,7 +120,7 @@ describe("rate limits", () => {
 
   it("counts requests without a key per client IP", async () => {
     const app = await server({ security: { rateLimitPerMinute: 2, authFailuresPerMinute: 0 } });
-    const from = (ip: string) => app.inject({ url: "/api/v1/health", remoteAddress: ip });
+    const from = (ip: string) => app.inject({ url: "/api/v1/openapi.json", remoteAddress: ip });
     expect((await from("203.0.113.1")).statusCode).toBe(200);
     expect((await from("203.0.113.1")).statusCode).toBe(200);
     expect((await from("203.0.113.1")).statusCode).toBe(429);
@@ -143,6 +143,24 @@ describe("rate limits", () => {
       error_message: expect.stringMatching(/^too many failed authentication attempts; retry in \d+ seconds$/),
     });
     expect((await app.inject({ url: "/api/v1/jobs", headers: bearer(good.rawKey), remoteAddress: "198.51.100.8" })).statusCode).toBe(200);
+  });
+});
+
+describe("health endpoints", () => {
+  it("stay reachable from a client IP locked out after failed authentications, or over its rate limit", async () => {
+    const app = await server({ security: { rateLimitPerMinute: 2, authFailuresPerMinute: 2 } });
+    const ip = "198.51.100.9";
+    for (let i = 0; i < 2; i++) {
+      const r = await app.inject({ url: "/api/v1/jobs", headers: bearer(`skd_${"0".repeat(12)}_${"x".repeat(32)}`), remoteAddress: ip });
+      expect(r.statusCode).toBe(401);
+    }
+    expect((await app.inject({ url: "/api/v1/jobs", remoteAddress: ip })).statusCode).toBe(429);
+    for (let i = 0; i < 5; i++) {
+      const health = await app.inject({ url: "/api/v1/health", remoteAddress: ip });
+      expect([health.statusCode, health.json()]).toEqual([200, { status: "ok" }]);
+      expect((await app.inject({ url: "/healthz", remoteAddress: ip })).statusCode).toBe(200);
+      expect((await app.inject({ url: "/readyz", remoteAddress: ip })).statusCode).toBe(200);
+    }
   });
 });
 
