@@ -270,6 +270,7 @@ export const DEFAULT_ERROR_EXAMPLES: Record<string, unknown> = {
     "UNSUPPORTED_MEDIA_TYPE",
     'unsupported content type "text/plain": send the body as JSON (Content-Type: application/json, or application/merge-patch+json for PATCH)',
   ),
+  "429": envelope(429, "TOO_MANY_REQUESTS", "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"),
   "500": envelope(500, "INTERNAL_SERVER_ERROR", "internal server error"),
   "503": envelope(503, "SERVICE_UNAVAILABLE", "service unavailable: the database cannot be reached; retry later"),
 };

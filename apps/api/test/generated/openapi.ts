@@ -585,6 +585,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -851,6 +877,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. Also the tenant's job quota (`TENANT_MAX_JOBS`): that 429 has no `Retry-After`, since waiting does not help; delete jobs first. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -1022,6 +1074,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -1154,6 +1232,32 @@ export interface operations {
                      *       "error": {
                      *         "error_code": "NOT_FOUND",
                      *         "error_message": "job not found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
                      *       }
                      *     }
                      */
@@ -1454,6 +1558,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -1619,6 +1749,32 @@ export interface operations {
                      *       "error": {
                      *         "error_code": "NOT_FOUND",
                      *         "error_message": "job not found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
                      *       }
                      *     }
                      */
@@ -1796,6 +1952,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -1930,6 +2112,32 @@ export interface operations {
                      *       "error": {
                      *         "error_code": "NOT_FOUND",
                      *         "error_message": "job not found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
                      *       }
                      *     }
                      */
@@ -2113,6 +2321,32 @@ export interface operations {
                      *       "error": {
                      *         "error_code": "UNSUPPORTED_MEDIA_TYPE",
                      *         "error_message": "unsupported content type \"text/plain\": send the body as JSON (Content-Type: application/json, or application/merge-patch+json for PATCH)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
                      *       }
                      *     }
                      */
@@ -2341,6 +2575,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -2512,6 +2772,32 @@ export interface operations {
                      *       "error": {
                      *         "error_code": "NOT_FOUND",
                      *         "error_message": "job not found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
                      *       }
                      *     }
                      */
@@ -2705,6 +2991,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -2845,6 +3157,32 @@ export interface operations {
                      *       "error": {
                      *         "error_code": "FORBIDDEN",
                      *         "error_message": "this operation requires the keys:read scope"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
                      *       }
                      *     }
                      */
@@ -3047,6 +3385,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -3193,6 +3557,32 @@ export interface operations {
                      *       "error": {
                      *         "error_code": "NOT_FOUND",
                      *         "error_message": "api key not found"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
                      *       }
                      *     }
                      */
