@@ -53,6 +53,7 @@ export function rateLimitKey(request: FastifyRequest): string {
   return parsed ? `key:${parsed.prefix}` : `ip:${request.ip}`;
 }
 
+/** The 429 message of the per-key rate limit (also used for the extra calls of a tRPC batch). */
 export function rateLimitExceededMessage(max: number, ttlMs: number): string {
   return `rate limit exceeded: at most ${max} requests per minute; retry in ${Math.max(1, Math.ceil(ttlMs / 1000))} seconds`;
 }
