@@ -16,7 +16,11 @@ async function main(): Promise<void> {
     if (problem) console.warn(`scheduler-api: could not build the UI stylesheet, pages will be unstyled: ${problem}`);
   }
   await migrate(env.DATABASE_URL);
-  const db = createPrismaClient({ connectionString: env.DATABASE_URL, applicationName: "scheduler-api" });
+  const db = createPrismaClient({
+    connectionString: env.DATABASE_URL,
+    applicationName: "scheduler-api",
+    queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
+  });
   const { keyring, development } = keyringFromConfig({ key: env.SECRETS_ENCRYPTION_KEY, oldKeys: env.SECRETS_ENCRYPTION_KEYS });
   const secrets = createSecretsOptions({
     keyring,

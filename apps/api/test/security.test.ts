@@ -75,9 +75,52 @@ describe("rate limits", () => {
     expect((await app.inject({ url: "/healthz" })).statusCode).toBe(200);
   });
 
+  it("counts every call of a tRPC batch toward the key's limit", async () => {
+    const app = await server({ security: { rateLimitPerMinute: 10, authFailuresPerMinute: 0 } });
+    const a = await createTenantWithKey(db.prisma);
+    const batch = (calls: number) =>
+      app.inject({ url: `/trpc/${Array(calls).fill("jobs.list").join(",")}?batch=1&input=${encodeURIComponent("{}")}`, headers: bearer(a.rawKey) });
+    const first = await batch(8);
+    expect(first.statusCode).toBe(200);
+    expect(first.headers["x-ratelimit-remaining"]).toBe("2");
+    const over = await batch(3);
+    expect(over.statusCode).toBe(429);
+    expect(Number(over.headers["retry-after"])).toBeGreaterThan(0);
+    expect(over.json()).toEqual({
+      status: 429,
+      error: { error_code: "TOO_MANY_REQUESTS", error_message: expect.stringMatching(/^rate limit exceeded: at most 10 requests per minute; retry in \d+ seconds$/) },
+    });
+    expect((await app.inject({ url: "/api/v1/jobs", headers: bearer(a.rawKey) })).statusCode).toBe(429);
+  });
+
+  it("refuses a tRPC batch of more than 50 calls before running any of them", async () => {
+    const app = await server();
+    const a = await createTenantWithKey(db.prisma);
+    const job = { name: "b", method: "POST", url: "https://example.com/hook", cron_expression: "0 0 * * *" };
+    const calls = 51;
+    const res = await app.inject({
+      method: "POST",
+      url: `/trpc/${Array(calls).fill("jobs.create").join(",")}?batch=1`,
+      headers: { ...bearer(a.rawKey), "content-type": "application/json" },
+      payload: JSON.stringify(Object.fromEntries(Array.from({ length: calls }, (_, i) => [String(i), job]))),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain("a tRPC batch may hold at most 50 calls");
+    expect(res.body).not.toContain("Batch call exceeds");
+    expect(await db.prisma.job.count({ where: { tenantId: a.tenantId } })).toBe(0);
+    const fifty = await app.inject({
+      method: "POST",
+      url: `/trpc/${Array(50).fill("jobs.create").join(",")}?batch=1`,
+      headers: { ...bearer(a.rawKey), "content-type": "application/json" },
+      payload: JSON.stringify(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [String(i), job]))),
+    });
+    expect(fifty.statusCode).toBe(200);
+    expect(await db.prisma.job.count({ where: { tenantId: a.tenantId } })).toBe(50);
+  });
+
   it("counts requests without a key per client IP", async () => {
     const app = await server({ security: { rateLimitPerMinute: 2, authFailuresPerMinute: 0 } });
-    const from = (ip: string) => app.inject({ url: "/api/v1/health", remoteAddress: ip });
+    const from = (ip: string) => app.inject({ url: "/api/v1/openapi.json", remoteAddress: ip });
     expect((await from("203.0.113.1")).statusCode).toBe(200);
     expect((await from("203.0.113.1")).statusCode).toBe(200);
     expect((await from("203.0.113.1")).statusCode).toBe(429);
@@ -100,6 +143,24 @@ describe("rate limits", () => {
       error_message: expect.stringMatching(/^too many failed authentication attempts; retry in \d+ seconds$/),
     });
     expect((await app.inject({ url: "/api/v1/jobs", headers: bearer(good.rawKey), remoteAddress: "198.51.100.8" })).statusCode).toBe(200);
+  });
+});
+
+describe("health endpoints", () => {
+  it("stay reachable from a client IP locked out after failed authentications, or over its rate limit", async () => {
+    const app = await server({ security: { rateLimitPerMinute: 2, authFailuresPerMinute: 2 } });
+    const ip = "198.51.100.9";
+    for (let i = 0; i < 2; i++) {
+      const r = await app.inject({ url: "/api/v1/jobs", headers: bearer(`skd_${"0".repeat(12)}_${"x".repeat(32)}`), remoteAddress: ip });
+      expect(r.statusCode).toBe(401);
+    }
+    expect((await app.inject({ url: "/api/v1/jobs", remoteAddress: ip })).statusCode).toBe(429);
+    for (let i = 0; i < 5; i++) {
+      const health = await app.inject({ url: "/api/v1/health", remoteAddress: ip });
+      expect([health.statusCode, health.json()]).toEqual([200, { status: "ok" }]);
+      expect((await app.inject({ url: "/healthz", remoteAddress: ip })).statusCode).toBe(200);
+      expect((await app.inject({ url: "/readyz", remoteAddress: ip })).statusCode).toBe(200);
+    }
   });
 });
 

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     // Claims, heartbeats and one final write per in-flight run share this pool.
     max: Math.min(50, Math.max(4, Math.ceil(options.concurrency / 4) + 3)),
     applicationName: `btick-worker:${options.workerId}`,
+    queryTimeoutMs: env.WORKER_DATABASE_QUERY_TIMEOUT_MS,
   });
   const metrics = createWorkerMetrics();
   const worker = createWorker({ db, options, logger, listenUrl: env.DATABASE_URL, metrics });

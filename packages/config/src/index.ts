@@ -74,6 +74,8 @@ export const DEV_SESSION_SECRET = "btick-dev-session-secret-change-me";
 export const apiEnvSchema = z.object({
   NODE_ENV: nodeEnv,
   DATABASE_URL: databaseUrl,
+  /** Bound on each database call (a stuck or frozen database answers 503 instead of hanging); 0 disables. */
+  DATABASE_QUERY_TIMEOUT_MS: int(5000, 0, 3_600_000),
   HOST: str("0.0.0.0"),
   PORT: int(8080, 0, 65535),
   LOG_LEVEL: logLevel,
@@ -108,6 +110,8 @@ export const workerEnvSchema = z.object({
   NODE_ENV: nodeEnv,
   DATABASE_URL: databaseUrl,
   LOG_LEVEL: logLevel,
+  /** Bound on each database call of the worker (claims, heartbeats, completions, cleanup); 0 disables. */
+  WORKER_DATABASE_QUERY_TIMEOUT_MS: int(60_000, 0, 3_600_000),
   /** Written to each run as its lease owner; must be unique per running worker. */
   WORKER_ID: str(`${hostname()}-${process.pid}`),
   WORKER_CONCURRENCY: int(4, 1, 10_000),

@@ -65,6 +65,7 @@ describe("security and operations settings", () => {
       TENANT_MIN_INTERVAL_SECONDS: 1,
       TRUST_PROXY: false,
     });
+    expect(loadApiEnv({ ...db }).DATABASE_QUERY_TIMEOUT_MS).toBe(5000);
     const worker = loadWorkerEnv({ ...db });
     expect(worker).toMatchObject({ WORKER_ALLOW_PRIVATE_NETWORKS: false, WORKER_ALLOWED_HOSTS: [], WORKER_METRICS_PORT: 9464 });
   });
@@ -84,6 +85,16 @@ describe("security and operations settings", () => {
     expect(loadApiEnv({ ...db, TRUST_PROXY: "true" }).TRUST_PROXY).toBe(true);
     expect(loadApiEnv({ ...db, TRUST_PROXY: "1" }).TRUST_PROXY).toBe(true);
     expect(() => loadApiEnv({ ...db, TRUST_PROXY: "yes" })).toThrow(/TRUST_PROXY/);
+  });
+});
+
+describe("database call bounds", () => {
+  it("bounds the API's calls at 5 s and the worker's at 60 s by default; 0 disables, negatives are refused", () => {
+    expect(loadApiEnv({ ...db }).DATABASE_QUERY_TIMEOUT_MS).toBe(5000);
+    expect(loadWorkerEnv({ ...db }).WORKER_DATABASE_QUERY_TIMEOUT_MS).toBe(60_000);
+    expect(loadApiEnv({ ...db, DATABASE_QUERY_TIMEOUT_MS: "0" }).DATABASE_QUERY_TIMEOUT_MS).toBe(0);
+    expect(loadWorkerEnv({ ...db, WORKER_DATABASE_QUERY_TIMEOUT_MS: "2500" }).WORKER_DATABASE_QUERY_TIMEOUT_MS).toBe(2500);
+    expect(() => loadApiEnv({ ...db, DATABASE_QUERY_TIMEOUT_MS: "-1" })).toThrow(/invalid environment variable DATABASE_QUERY_TIMEOUT_MS/);
   });
 });
 

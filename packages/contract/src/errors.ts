@@ -6,6 +6,8 @@ import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { z } from "zod";
 
+import { isDatabaseTimeout } from "@btick/db";
+
 import type { FieldIssue } from "./schemas/jobs.ts";
 
 export type { FieldIssue };
@@ -35,10 +37,23 @@ export function errorCodeForStatus(status: number): string {
 
 export const INTERNAL_ERROR_MESSAGE = "internal server error";
 
-/** Builds an envelope; `validation` is included only when given. */
-export function errorEnvelope(status: number, message: string, validation?: FieldIssue[]): ErrorEnvelope {
+/** The most problems a `validation` list spells out; one more entry counts the rest. */
+export const MAX_VALIDATION_ISSUES = 50;
+
+/** The first MAX_VALIDATION_ISSUES issues, plus `{field: "*", message: "N more problems not listed …"}` when cut. */
+export function capIssues(issues: readonly FieldIssue[]): FieldIssue[] {
+  if (issues.length <= MAX_VALIDATION_ISSUES) return [...issues];
+  const more = issues.length - MAX_VALIDATION_ISSUES;
+  return [
+    ...issues.slice(0, MAX_VALIDATION_ISSUES),
+    { field: "*", message: `${more} more problem${more === 1 ? "" : "s"} not listed (only the first ${MAX_VALIDATION_ISSUES} are)` },
+  ];
+}
+
+/** Builds an envelope; `validation` is included only when given (at most MAX_VALIDATION_ISSUES entries + 1). */
+export function errorEnvelope(status: number, message: string, validation?: readonly FieldIssue[]): ErrorEnvelope {
   const env: ErrorEnvelope = { status, error: { error_code: errorCodeForStatus(status), error_message: message } };
-  if (validation) env.validation = validation;
+  if (validation) env.validation = capIssues(validation);
   return env;
 }
 
@@ -55,6 +70,12 @@ export function validationError(issues: FieldIssue[]): TRPCError {
 }
 
 const PATH_IDS = new Set(["jobId", "runId", "keyId"]);
+
+/** The most calls one tRPC batch request may hold (the /trpc adapter's `maxBatchSize`). */
+export const TRPC_MAX_BATCH_SIZE = 50;
+
+/** What tRPC says when a batch is over `maxBatchSize`; answered in our own words. */
+const TRPC_BATCH_TOO_LARGE = "Batch call exceeds maximum size";
 
 function fieldName(path: readonly PropertyKey[]): string {
   return path.map(String).join(".");
@@ -111,6 +132,7 @@ function isZodError(e: unknown): e is z.ZodError {
 }
 
 export const DATABASE_UNAVAILABLE_MESSAGE = "service unavailable: the database cannot be reached; retry later";
+export const DATABASE_TIMEOUT_MESSAGE = "service unavailable: the database did not answer in time; retry later";
 
 // Prisma's codes for "cannot reach / lost the server", and the driver adapter's kinds for the same.
 const UNREACHABLE_PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
@@ -138,6 +160,9 @@ export function envelopeFromTRPCError(error: TRPCError): ErrorEnvelope {
     return errorEnvelope(400, "Validation failed", cause.issues);
   }
   if (error.code === "BAD_REQUEST" && cause instanceof SyntaxError) return errorEnvelope(400, "invalid JSON body");
+  if (error.code === "BAD_REQUEST" && error.message === TRPC_BATCH_TOO_LARGE) {
+    return errorEnvelope(400, `a tRPC batch may hold at most ${TRPC_MAX_BATCH_SIZE} calls; split it into several requests`);
+  }
   switch (error.code) {
     case "PARSE_ERROR":
       return errorEnvelope(400, "invalid JSON body");
@@ -153,6 +178,7 @@ export function envelopeFromTRPCError(error: TRPCError): ErrorEnvelope {
       break;
   }
   if (error.code === "INTERNAL_SERVER_ERROR" && isDatabaseUnavailable(cause)) return errorEnvelope(503, DATABASE_UNAVAILABLE_MESSAGE);
+  if (error.code === "INTERNAL_SERVER_ERROR" && isDatabaseTimeout(cause)) return errorEnvelope(503, DATABASE_TIMEOUT_MESSAGE);
   if (status >= 500) return errorEnvelope(status, INTERNAL_ERROR_MESSAGE);
   return errorEnvelope(status, error.message);
 }

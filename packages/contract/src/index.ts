@@ -13,10 +13,11 @@ export {
   errorCodeForStatus,
   envelopeFromTRPCError,
   INTERNAL_ERROR_MESSAGE,
+  TRPC_MAX_BATCH_SIZE,
   type ErrorEnvelope,
   type FieldIssue,
 } from "./errors.ts";
-export { jsonValueProblem, MAX_JSON_DEPTH } from "./schemas/json.ts";
+export { jsonDepthProblem, jsonValueProblem, jsonValueProblems, MAX_JSON_DEPTH } from "./schemas/json.ts";
 export {
   createSecretsOptions,
   developmentSecretsOptions,

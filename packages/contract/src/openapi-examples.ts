@@ -166,7 +166,10 @@ export const OPERATION_DOCS: Record<string, OperationDocs> = {
   },
   "jobs.update": {
     description:
-      "Applies a JSON merge patch: absent fields stay unchanged, `body: null` clears the body. `next_run_at` is recomputed only when `cron_expression`, `timezone` or `enabled` change. Requires `jobs:write`.",
+      "Applies a JSON merge patch (RFC 7396) to the job's top-level fields: an absent field stays unchanged, a given one replaces the stored value, and `null` clears a nullable field (`body`, `max_runs`; other fields cannot be null). " +
+      "`headers` and `body` are values, replaced whole rather than merged: the body is an opaque payload sent as is, and headers carry the mask semantics of secret values (a secret header sent back as `***` keeps its stored value; an omitted header is removed). " +
+      "The result is validated like a new job. A patch that changes nothing leaves the job untouched (`updated_at` included). `next_run_at` is recomputed only when `cron_expression`, `timezone` or `enabled` change. " +
+      "Send `Content-Type: application/json` or `application/merge-patch+json`. Requires `jobs:write`.",
     request: { cron_expression: "*/15 * * * *", retry_max: 1, body: null },
     response: { job: { ...exampleJob, cron_expression: "*/15 * * * *", retry_max: 1, body: null } },
     errors: {
@@ -262,6 +265,12 @@ export const DEFAULT_ERROR_EXAMPLES: Record<string, unknown> = {
   "403": envelope(403, "FORBIDDEN", "this operation requires the jobs:read scope"),
   "404": envelope(404, "NOT_FOUND", "job not found"),
   "413": envelope(413, "PAYLOAD_TOO_LARGE", "request body too large (limit 1 MiB)"),
+  "415": envelope(
+    415,
+    "UNSUPPORTED_MEDIA_TYPE",
+    'unsupported content type "text/plain": send the body as JSON (Content-Type: application/json, or application/merge-patch+json for PATCH)',
+  ),
+  "429": envelope(429, "TOO_MANY_REQUESTS", "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"),
   "500": envelope(500, "INTERNAL_SERVER_ERROR", "internal server error"),
   "503": envelope(503, "SERVICE_UNAVAILABLE", "service unavailable: the database cannot be reached; retry later"),
 };

@@ -41,7 +41,8 @@ const errorEnvelopeSchema: SchemaObject = {
     },
     validation: {
       type: "array",
-      description: "Present only for validation failures: one entry per invalid field (snake_case, nested as `headers.X-Foo`).",
+      description:
+        "Present only for validation failures: one entry per invalid field (snake_case, nested as `headers.X-Foo`), at most 50; when there are more, a last entry with field `*` says how many were left out.",
       items: {
         type: "object",
         required: ["field", "message"],
@@ -58,8 +59,26 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   "404": "Not found (including another tenant's resources)",
   "405": "Method not allowed",
   "413": "Request body too large (limit 1 MiB)",
+  "415": "The body is not JSON: send it with `Content-Type: application/json` (or `application/*+json`, e.g. `application/merge-patch+json`); a request without a Content-Type is read as JSON",
+  "429":
+    "Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait.",
   "500": "Internal server error",
-  "503": "Service unavailable: the database cannot be reached; retry later",
+  "503": "Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later",
+};
+
+/** 429 for creating a job: besides the rate limits, the tenant's job quota. */
+const JOB_QUOTA_429 =
+  " Also the tenant's job quota (`TENANT_MAX_JOBS`): that 429 has no `Retry-After`, since waiting does not help; delete jobs first.";
+
+/** Headers of a 429 response. */
+const RATE_LIMIT_HEADERS = {
+  "Retry-After": {
+    description: "Seconds until the request may be retried (rate limit and lockout; absent for the job quota).",
+    schema: { type: "integer", minimum: 1 },
+  },
+  "X-RateLimit-Limit": { description: "Requests allowed per minute (rate limit only).", schema: { type: "integer", minimum: 1 } },
+  "X-RateLimit-Remaining": { description: "Requests left in the current minute (rate limit only).", schema: { type: "integer", minimum: 0 } },
+  "X-RateLimit-Reset": { description: "Seconds until the current minute's window ends (rate limit only).", schema: { type: "integer", minimum: 0 } },
 };
 
 export interface OpenApiOptions {
@@ -108,8 +127,11 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenAPIObject {
       responses[String(route.successStatus)] = responses["200"];
       delete responses["200"];
     }
-    const requestContent = (op.requestBody as { content?: Record<string, Record<string, unknown>> } | undefined)?.content?.["application/json"];
+    const requestBodyContent = (op.requestBody as { content?: Record<string, Record<string, unknown>> } | undefined)?.content;
+    const requestContent = requestBodyContent?.["application/json"];
     if (requestContent && docs.request !== undefined) requestContent["example"] = docs.request;
+    // PATCH is a JSON merge patch: its own media type is accepted too.
+    if (requestBodyContent && requestContent && route.method === "PATCH") requestBodyContent["application/merge-patch+json"] = { ...requestContent };
     const successContent = (responses[String(route.successStatus)]?.["content"] as Record<string, Record<string, unknown>> | undefined)?.["application/json"];
     if (successContent) successContent["example"] = docs.response;
     // Ids in the path: a malformed one is a 400, an unknown (or another tenant's) one a 404.
@@ -119,14 +141,25 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenAPIObject {
     } else {
       delete responses["404"];
     }
-    if (requestContent) responses["413"] ??= {};
-    if (route.procedure === "health.check") delete responses["500"];
-    else responses["503"] ??= {};
+    if (requestContent) {
+      responses["413"] ??= {};
+      responses["415"] ??= {};
+    }
+    if (route.procedure === "health.check") {
+      delete responses["500"];
+      // Exempt from the rate limits and the lockout, like /healthz and /readyz.
+      delete responses["429"];
+    } else {
+      responses["429"] ??= {};
+      responses["503"] ??= {};
+    }
     for (const status of Object.keys(responses).sort()) {
       if (status.startsWith("2")) continue;
       const example = docs.errors?.[status] ?? DEFAULT_ERROR_EXAMPLES[status];
+      const description = (ERROR_DESCRIPTIONS[status] ?? "Error") + (status === "429" && route.procedure === "jobs.create" ? JOB_QUOTA_429 : "");
       responses[status] = {
-        description: ERROR_DESCRIPTIONS[status] ?? "Error",
+        description,
+        ...(status === "429" ? { headers: RATE_LIMIT_HEADERS } : {}),
         content: {
           "application/json": { schema: { $ref: "#/components/schemas/ErrorEnvelope" }, ...(example ? { example } : {}) },
         },

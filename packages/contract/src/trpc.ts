@@ -6,7 +6,7 @@ import type { Scope } from "@btick/auth";
 
 import type { Context, Principal } from "./context.ts";
 import { envelopeFromTRPCError, validationError, type ErrorEnvelope } from "./errors.ts";
-import { jsonValueProblem } from "./schemas/json.ts";
+import { jsonValueProblems } from "./schemas/json.ts";
 
 /** Our procedure metadata: trpc-to-openapi's plus the REST success status when it is not 200. */
 export type Meta = OpenApiMeta<{ successStatus?: 201 | 202 }>;
@@ -38,11 +38,12 @@ export const publicProcedure = t.procedure;
 
 /**
  * Inputs too deeply nested or holding strings the database cannot store (see schemas/json.ts) are a validation
- * error. Checked once the caller is authenticated and authorized, so those answers do not depend on the body.
+ * error, one entry per offending field, all at once. Checked once the caller is authenticated and authorized, so
+ * those answers do not depend on the body.
  */
 const rejectUnstorableInput = t.middleware(async ({ getRawInput, next }) => {
-  const problem = jsonValueProblem(await getRawInput());
-  if (problem) throw validationError([{ field: problem.path, message: problem.message }]);
+  const problems = jsonValueProblems(await getRawInput());
+  if (problems.length > 0) throw validationError(problems.map((p) => ({ field: p.path || "body", message: p.message })));
   return next();
 });
 

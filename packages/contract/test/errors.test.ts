@@ -27,6 +27,19 @@ describe("error envelope", () => {
     expect(errorEnvelope(400, "Validation failed", [])).toHaveProperty("validation", []);
   });
 
+  it("lists at most 50 validation problems, then one entry counting the rest", () => {
+    const issues = (n: number) => Array.from({ length: n }, (_, i) => ({ field: `f${i}`, message: "is invalid" }));
+    expect(errorEnvelope(400, "Validation failed", issues(50)).validation).toEqual(issues(50));
+    expect(errorEnvelope(400, "Validation failed", issues(51)).validation).toEqual([
+      ...issues(50),
+      { field: "*", message: "1 more problem not listed (only the first 50 are)" },
+    ]);
+    expect(errorEnvelope(400, "Validation failed", issues(1000)).validation?.at(-1)).toEqual({
+      field: "*",
+      message: "950 more problems not listed (only the first 50 are)",
+    });
+  });
+
   it("never leaks an internal error's message", () => {
     const err = new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "connection to 10.0.0.5 refused", cause: new Error("secret") });
     expect(envelopeFromTRPCError(err)).toEqual({

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
 
-import { jsonValueProblem } from "../src/schemas/json.ts";
+import { jsonDepthProblem, jsonValueProblem, jsonValueProblems } from "../src/schemas/json.ts";
 import { createTenantWithKey } from "../src/testing.ts";
 import { callerFor, rejection, validJob } from "./helpers.ts";
 
@@ -22,9 +22,28 @@ describe("jsonValueProblem", () => {
   });
 
   it("reports NUL characters and unpaired surrogates with their path", () => {
-    expect(jsonValueProblem({ name: "a\u0000b" })).toEqual({ path: "name", message: "must not contain NUL characters or unpaired surrogates" });
-    expect(jsonValueProblem({ body: { list: ["ok", "\ud800"] } })?.path).toBe("body.list.1");
-    expect(jsonValueProblem({ headers: { "X-\u0000": "v" } })?.message).toMatch(/^keys /);
+    expect(jsonValueProblem({ name: "a\u0000b" })).toEqual({ path: "name", message: "must not contain NUL (\\u0000) characters" });
+    expect(jsonValueProblem({ body: { list: ["ok", "\ud800"] } })).toEqual({
+      path: "body.list.1",
+      message: "must not contain unpaired surrogates (invalid UTF-16)",
+    });
+    expect(jsonValueProblem({ headers: { "X-\u0000": "v" } })).toEqual({ path: "headers", message: "keys must not contain NUL (\\u0000) characters" });
+  });
+
+  it("lists every problem in document order", () => {
+    expect(jsonValueProblems({ a: "\u0000", b: { c: ["ok", "\u0000"], "\u0000": "x", "\u0000y": "z" }, d: "ok", e: "\udc00" })).toEqual([
+      { path: "a", message: "must not contain NUL (\\u0000) characters" },
+      { path: "b", message: "keys must not contain NUL (\\u0000) characters" },
+      { path: "b.c.1", message: "must not contain NUL (\\u0000) characters" },
+      { path: "e", message: "must not contain unpaired surrogates (invalid UTF-16)" },
+    ]);
+    expect(jsonValueProblems({ x: nested(70), y: nested(70), z: "\u0000" }).map((p) => p.path)).toEqual(["x", "y", "z"]);
+  });
+
+  it("checks only the depth when asked to (the API's body parser)", () => {
+    expect(jsonDepthProblem({ name: "\u0000", body: nested(64) })).toEqual({ path: "body", message: "must not be nested deeper than 64 levels" });
+    expect(jsonDepthProblem({ name: "\u0000", body: nested(63) })).toBeNull();
+    expect(jsonDepthProblem(nested(200_000))?.message).toMatch(/nested deeper/);
   });
 });
 
@@ -47,6 +66,6 @@ describe("procedure inputs", () => {
   it("refuses a NUL in a string field", async () => {
     const api = await callerFor(db.prisma, key);
     const { envelope } = await rejection(api.jobs.create({ ...validJob, name: "a\u0000b" }));
-    expect(envelope.validation).toEqual([{ field: "name", message: "must not contain NUL characters or unpaired surrogates" }]);
+    expect(envelope.validation).toEqual([{ field: "name", message: "must not contain NUL (\\u0000) characters" }]);
   });
 });

@@ -65,11 +65,98 @@ export function checkSchedule(rawExpression: string, timezone: string, now: Date
     CronExpressionParser.parse(norm.expression, { tz: timezone, currentDate: now, strict: false }).next();
     return { ok: true, expression: norm.expression, next: new Date(nextAfterMs(norm.expression, timezone, now.getTime())) };
   } catch (err) {
+    // The parser's own messages ("Constraint error, got range NaN-1 …") never reach a client: a field that is wrong
+    // on its own is explained here; otherwise the fields are fine but the schedule never fires.
+    const fieldProblem = cronFieldProblem(norm.expression);
+    if (fieldProblem) return { ok: false, field: "cron_expression", message: `invalid cron expression: ${fieldProblem}` };
     const msg = (err as Error).message;
     if (/day of month/i.test(msg)) return { ok: false, field: "cron_expression", message: "never fires: no month has that day" };
     if (/Out of valid range|Invalid explicit|loop/i.test(msg)) return { ok: false, field: "cron_expression", message: "never fires" };
-    return { ok: false, field: "cron_expression", message: `invalid cron expression: ${msg}` };
+    return { ok: false, field: "cron_expression", message: `invalid cron expression: ${CRON_SYNTAX}` };
   }
+}
+
+// ---- Explaining a bad field ---------------------------------------------------------------------------------------
+
+interface CronField {
+  name: string;
+  min: number;
+  max: number;
+  /** Names accepted for values (index + offset = value). */
+  names?: readonly string[];
+  nameOffset?: number;
+  takes: string;
+}
+
+const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"] as const;
+const WEEKDAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] as const;
+
+const SECOND: CronField = { name: "second", min: 0, max: 59, takes: "0-59" };
+const CRON_FIELDS: readonly CronField[] = [
+  { name: "minute", min: 0, max: 59, takes: "0-59" },
+  { name: "hour", min: 0, max: 23, takes: "0-23" },
+  { name: "day-of-month", min: 1, max: 31, takes: "1-31, L (the last day of the month) or ?" },
+  { name: "month", min: 1, max: 12, names: MONTHS, nameOffset: 1, takes: "1-12 or JAN-DEC" },
+  {
+    name: "day-of-week",
+    min: 0,
+    max: 7,
+    names: WEEKDAYS,
+    nameOffset: 0,
+    takes: "0-7 or SUN-SAT (0 and 7 are Sunday), ?, nL (the last weekday n of the month) or n#k (the k-th weekday n, k 1-5)",
+  },
+];
+
+const CRON_SYNTAX =
+  "each field takes a value, a list (1,2), a range (1-5) or a step (*/5); minute 0-59, hour 0-23, day-of-month 1-31, month 1-12, day-of-week 0-7";
+
+/** The numeric value of a field token (a number or, where the field has them, a name), or null. */
+function tokenValue(field: CronField, token: string): number | null {
+  if (/^\d+$/.test(token)) return Number(token);
+  const i = field.names?.indexOf(token.toUpperCase() as never) ?? -1;
+  return i >= 0 ? i + (field.nameOffset ?? 0) : null;
+}
+
+/** Why the field text is wrong, in our words, when a common mistake explains it. */
+function fieldHint(field: CronField, text: string): string {
+  if (/\/(0*)(,|$)/.test(text)) return "has a step of 0; a step must be at least 1";
+  if (field.name === "day-of-month" && /L-/i.test(text)) return "uses L-n (days before the last), which is not supported; L alone is the last day";
+  const nth = /#(\d*)$/.exec(text);
+  if (field.name === "day-of-week" && nth && !/^[1-5]$/.test(nth[1] ?? "")) return "needs a k of 1-5 after #";
+  if (field.name === "day-of-week" && text.includes("#") && /[,-]/.test(text)) return "cannot combine n#k with other values";
+  if (field.name === "day-of-week") {
+    const items = text.split(",");
+    if (items.includes("0") && items.includes("7")) return "lists Sunday twice (0 and 7 both mean Sunday)";
+  }
+  for (const m of text.matchAll(/(?:^|[,/])([A-Za-z0-9]+)-([A-Za-z0-9]+)(?=$|[,/])/g)) {
+    const lo = tokenValue(field, m[1] as string);
+    const hi = tokenValue(field, m[2] as string);
+    if (lo !== null && hi !== null && lo >= field.min && hi <= field.max && lo > hi) return "is a backwards range; write the smaller value first";
+  }
+  for (const m of text.matchAll(/(?:^|[,-])(\d+)(?=$|[,/-])/g)) {
+    const v = Number(m[1]);
+    if (v < field.min || v > field.max) return "is out of range";
+  }
+  return "is not valid";
+}
+
+/**
+ * The first field of a normalized expression that the parser rejects on its own (the other fields replaced by `*`),
+ * explained: `minute "60" is out of range (minute takes 0-59)`. Null when every field is acceptable alone.
+ */
+function cronFieldProblem(expression: string): string | null {
+  const parts = expression.split(" ");
+  const fields = parts.length === 6 ? [SECOND, ...CRON_FIELDS] : CRON_FIELDS;
+  for (const [i, text] of parts.entries()) {
+    const alone = parts.map((p, j) => (j === i ? p : "*")).join(" ");
+    try {
+      CronExpressionParser.parse(alone, { tz: "UTC", currentDate: new Date(0), strict: false }).next();
+    } catch {
+      const field = fields[i] as CronField;
+      return `${field.name} "${text}" ${fieldHint(field, text)} (${field.name} takes ${field.takes})`;
+    }
+  }
+  return null;
 }
 
 // ---- DST policy ---------------------------------------------------------------------------------------------------

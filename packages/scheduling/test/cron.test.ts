@@ -37,6 +37,77 @@ describe("checkSchedule", () => {
     }
   });
 
+  // Every message is ours: it names the cron field and what it takes; nothing of the parser's wording gets through.
+  it.each([
+    ["-1 * * * *", "minute", "0-59"],
+    ["-5 * * * *", "minute", "0-59"],
+    ["5- * * * *", "minute", "0-59"],
+    ["60 * * * *", "minute", "0-59"],
+    ["99999999999999999999 * * * *", "minute", "0-59"],
+    ["*/0 * * * *", "minute", "0-59"],
+    ["*/ * * * *", "minute", "0-59"],
+    ["5-1 * * * *", "minute", "0-59"],
+    ["1-2-3 * * * *", "minute", "0-59"],
+    ["1/2/3 * * * *", "minute", "0-59"],
+    ["1,,2 * * * *", "minute", "0-59"],
+    ["a * * * *", "minute", "0-59"],
+    ["1.5 * * * *", "minute", "0-59"],
+    ["+5 * * * *", "minute", "0-59"],
+    ["$ * * * *", "minute", "0-59"],
+    ["* 24 * * *", "hour", "0-23"],
+    ["0 0 L-3 * *", "day-of-month", "1-31"],
+    ["0 0 L-40 * *", "day-of-month", "1-31"],
+    ["0 0 L/2 * *", "day-of-month", "1-31"],
+    ["0 0 1-L * *", "day-of-month", "1-31"],
+    ["0 0 0L * *", "day-of-month", "1-31"],
+    ["0 0 LW * *", "day-of-month", "1-31"],
+    ["0 0 15W * *", "day-of-month", "1-31"],
+    ["0 0 #3 * *", "day-of-month", "1-31"],
+    ["* * 0 * *", "day-of-month", "1-31"],
+    ["0 0 1-40 * *", "day-of-month", "1-31"],
+    ["* * * 0 *", "month", "1-12"],
+    ["* * * 13 *", "month", "1-12"],
+    ["0 0 * JAN-FOO *", "month", "1-12"],
+    ["* * * * 8", "day-of-week", "0-7"],
+    ["* * * * 1-8", "day-of-week", "0-7"],
+    ["0 0 * * 7-1", "day-of-week", "0-7"],
+    ["0 0 * * 5-MON", "day-of-week", "0-7"],
+    ["* * * * MON-FOO", "day-of-week", "0-7"],
+    ["0 0 * * L", "day-of-week", "0-7"],
+    ["0 0 * * L5", "day-of-week", "0-7"],
+    ["0 0 * * 8L", "day-of-week", "0-7"],
+    ["0 0 * * 1-5L", "day-of-week", "0-7"],
+    ["0 0 * * 5#6", "day-of-week", "0-7"],
+    ["0 0 * * 5#0", "day-of-week", "0-7"],
+    ["0 0 * * 5#", "day-of-week", "0-7"],
+    ["0 0 * * 1#2,3#4", "day-of-week", "0-7"],
+    ["0 0 * * 1#2-3", "day-of-week", "0-7"],
+    ["0 0 * * 0,7", "day-of-week", "0-7"],
+    ["60 * * * * *", "second", "0-59"],
+    ["0 60 * * * *", "minute", "0-59"],
+  ])("explains %j in its own words, naming the %s field and its range", (expr, field, range) => {
+    const r = checkSchedule(expr, "UTC", at("2026-01-01T00:00:00Z"));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.field).toBe("cron_expression");
+    expect(r.message.startsWith(`invalid cron expression: ${field} `)).toBe(true);
+    expect(r.message).toContain(range);
+    expect(r.message).not.toMatch(/NaN|Constraint error|Validation error|Invalid characters|Invalid range|Invalid repeat|Invalid list|got value|got range|expected range|CronDayOf|incompatible|cannot resolve/i);
+  });
+
+  it("says why a field is wrong when it can tell", () => {
+    const message = (expr: string) => {
+      const r = checkSchedule(expr, "UTC", at("2026-01-01T00:00:00Z"));
+      return r.ok ? "" : r.message;
+    };
+    expect(message("60 * * * *")).toBe('invalid cron expression: minute "60" is out of range (minute takes 0-59)');
+    expect(message("-1 * * * *")).toBe('invalid cron expression: minute "-1" is not valid (minute takes 0-59)');
+    expect(message("*/0 * * * *")).toMatch(/^invalid cron expression: minute "\*\/0" has a step of 0; a step must be at least 1 \(minute takes 0-59\)$/);
+    expect(message("5-1 * * * *")).toBe('invalid cron expression: minute "5-1" is a backwards range; write the smaller value first (minute takes 0-59)');
+    expect(message("0 0 * * 0,7")).toMatch(/^invalid cron expression: day-of-week "0,7" lists Sunday twice \(0 and 7 both mean Sunday\)/);
+    expect(message("0 0 * * 1#2,3#4")).toMatch(/^invalid cron expression: day-of-week "1#2,3#4" cannot combine n#k with other values/);
+  });
+
   it.each(["Mars/Olympus", "Local", " UTC", ""])("rejects timezone %j", (tz) => {
     const r = checkSchedule("* * * * *", tz);
     expect(r).toMatchObject({ ok: false, field: "timezone" });

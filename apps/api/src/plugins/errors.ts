@@ -13,6 +13,7 @@ const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export function envelopeForFastifyError(err: FastifyError): ErrorEnvelope {
   const status = typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
   if (err.code === "BTICK_INVALID_JSON_BODY") return errorEnvelope(400, err.message);
+  if (err.code === "BTICK_UNSUPPORTED_MEDIA_TYPE") return errorEnvelope(415, err.message);
   if (INVALID_JSON_CODES.has(err.code) || (status === 400 && err instanceof SyntaxError)) return errorEnvelope(400, "invalid JSON body");
   if (status === 413) return errorEnvelope(413, "request body too large (limit 1 MiB)");
   if (status === 431) return errorEnvelope(431, "request headers too large");

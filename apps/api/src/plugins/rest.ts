@@ -8,7 +8,7 @@ import { appRouter, createContext, errorEnvelope, matchRestRoute, REST_BASE_PATH
 import type { Db } from "@btick/db";
 
 import { sendEnvelope } from "./errors.ts";
-import { jsonParser } from "./jsonBody.ts";
+import { jsonOnlyParser } from "./jsonBody.ts";
 
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 
@@ -21,12 +21,13 @@ function isPlainObject(v: unknown): boolean {
 }
 
 export async function restPlugin(app: FastifyInstance, opts: { db: Db; secrets?: SecretsOptions | undefined; limits?: JobLimits | undefined }): Promise<void> {
-  // Like the original, the REST API reads every body as JSON whatever its Content-Type (curl -d sends a form
-  // type; application/merge-patch+json is the PATCH media type).
+  // Bodies are JSON: application/json, application/*+json (application/merge-patch+json is the PATCH media type),
+  // or no Content-Type at all. Any other type is a 415, unless the body is empty (`curl -X POST -d ''` on an action).
+  // Only this scope: the web UI's form posts keep their parsers.
   for (const type of ["application/x-www-form-urlencoded", "text/plain"]) {
     if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
   }
-  app.addContentTypeParser("*", { parseAs: "string" }, jsonParser);
+  app.addContentTypeParser("*", { parseAs: "string" }, jsonOnlyParser);
 
   app.addHook("preHandler", async (request, reply) => {
     const path = (request.url.split("?")[0] ?? "").slice(REST_BASE_PATH.length) || "/";

@@ -41,6 +41,9 @@ export const CONTENT_SECURITY_POLICY = {
 };
 
 export const isApiPath = (url: string) => url.startsWith(`${REST_BASE_PATH}/`) || url === REST_BASE_PATH || url.startsWith("/trpc/");
+/** The API's health probe: like /healthz and /readyz, never rate-limited nor locked out, so monitoring keeps working. */
+const isHealthPath = (url: string) => url === `${REST_BASE_PATH}/health` || url === `${REST_BASE_PATH}/health/`;
+const isLimitedPath = (url: string) => isApiPath(url) && !isHealthPath(url);
 
 /** Rate-limit bucket: the API key's public prefix when the bearer token is a well-formed key, else the client IP. */
 export function rateLimitKey(request: FastifyRequest): string {
@@ -48,6 +51,11 @@ export function rateLimitKey(request: FastifyRequest): string {
   const token = bearerToken(typeof auth === "string" ? auth : undefined);
   const parsed = token === null ? null : parseApiKey(token);
   return parsed ? `key:${parsed.prefix}` : `ip:${request.ip}`;
+}
+
+/** The 429 message of the per-key rate limit (also used for the extra calls of a tRPC batch). */
+export function rateLimitExceededMessage(max: number, ttlMs: number): string {
+  return `rate limit exceeded: at most ${max} requests per minute; retry in ${Math.max(1, Math.ceil(ttlMs / 1000))} seconds`;
 }
 
 /** Fixed-window counters per client IP, pruned as they expire. */
@@ -88,7 +96,7 @@ async function security(app: FastifyInstance, opts: SecurityOptions): Promise<vo
   if (opts.authFailuresPerMinute > 0) {
     const failures = new FailureCounter(opts.authFailuresPerMinute);
     app.addHook("onRequest", async (request, reply) => {
-      if (!isApiPath(requestPath(request))) return;
+      if (!isLimitedPath(requestPath(request))) return;
       const wait = failures.blockedFor(request.ip);
       if (wait === 0) return;
       void reply.header("retry-after", String(wait));
@@ -105,11 +113,8 @@ async function security(app: FastifyInstance, opts: SecurityOptions): Promise<vo
       max: opts.rateLimitPerMinute,
       timeWindow: WINDOW_MS,
       keyGenerator: rateLimitKey,
-      allowList: (request) => !isApiPath(requestPath(request)),
-      errorResponseBuilder: (_request, context) => ({
-        statusCode: 429,
-        message: `rate limit exceeded: at most ${context.max} requests per minute; retry in ${Math.max(1, Math.ceil(context.ttl / 1000))} seconds`,
-      }),
+      allowList: (request) => !isLimitedPath(requestPath(request)),
+      errorResponseBuilder: (_request, context) => ({ statusCode: 429, message: rateLimitExceededMessage(context.max, context.ttl) }),
     });
   }
 }

@@ -67,7 +67,7 @@ export interface paths {
         head?: never;
         /**
          * Update a job (JSON merge patch)
-         * @description Applies a JSON merge patch: absent fields stay unchanged, `body: null` clears the body. `next_run_at` is recomputed only when `cron_expression`, `timezone` or `enabled` change. Requires `jobs:write`.
+         * @description Applies a JSON merge patch (RFC 7396) to the job's top-level fields: an absent field stays unchanged, a given one replaces the stored value, and `null` clears a nullable field (`body`, `max_runs`; other fields cannot be null). `headers` and `body` are values, replaced whole rather than merged: the body is an opaque payload sent as is, and headers carry the mask semantics of secret values (a secret header sent back as `***` keeps its stored value; an omitted header is removed). The result is validated like a new job. A patch that changes nothing leaves the job untouched (`updated_at` included). `next_run_at` is recomputed only when `cron_expression`, `timezone` or `enabled` change. Send `Content-Type: application/json` or `application/merge-patch+json`. Requires `jobs:write`.
          */
         patch: operations["jobs-update"];
         trace?: never;
@@ -413,7 +413,7 @@ export interface components {
                 error_code: "INVALID_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "NOT_ALLOWED" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "SERVICE_UNAVAILABLE" | "INTERNAL_SERVER_ERROR";
                 error_message: string;
             };
-            /** @description Present only for validation failures: one entry per invalid field (snake_case, nested as `headers.X-Foo`). */
+            /** @description Present only for validation failures: one entry per invalid field (snake_case, nested as `headers.X-Foo`), at most 50; when there are more, a last entry with field `*` says how many were left out. */
             validation?: {
                 field: string;
                 message: string;
@@ -585,6 +585,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -603,7 +629,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -656,12 +682,19 @@ export interface operations {
                      * @example POST
                      */
                     method: string;
+                    /** @description The absolute http:// or https:// URL to call, at most 2048 characters. It must not carry credentials (user:password@: send them in an Authorization header, which is stored encrypted) nor use port 0. */
                     url: string;
-                    /** @default {} */
+                    /**
+                     * @description Request headers: name → value, at most 50. Names are HTTP tokens; values hold only visible ASCII characters, spaces and tabs, at most 8192 characters. Values of secret-looking headers (Authorization, *-Token, …) are stored encrypted and shown as ***.
+                     * @default {}
+                     */
                     headers?: {
                         [key: string]: string;
                     };
-                    /** @default null */
+                    /**
+                     * @description The JSON value sent as the request body (null: no body; not allowed with GET and HEAD), at most 65536 bytes serialized. Integers must lie within ±9007199254740991: send larger ones (ids, amounts) as strings.
+                     * @default null
+                     */
                     body?: components["schemas"]["JsonValue"] | null;
                     cron_expression: string;
                     timezone?: string;
@@ -826,6 +859,50 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The body is not JSON: send it with `Content-Type: application/json` (or `application/*+json`, e.g. `application/merge-patch+json`); a request without a Content-Type is read as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 415,
+                     *       "error": {
+                     *         "error_code": "UNSUPPORTED_MEDIA_TYPE",
+                     *         "error_message": "unsupported content type \"text/plain\": send the body as JSON (Content-Type: application/json, or application/merge-patch+json for PATCH)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. Also the tenant's job quota (`TENANT_MAX_JOBS`): that 429 has no `Retry-After`, since waiting does not help; delete jobs first. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -844,7 +921,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -997,6 +1074,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -1015,7 +1118,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1135,6 +1238,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -1153,7 +1282,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1198,10 +1327,53 @@ export interface operations {
                      * @example POST
                      */
                     method?: string;
+                    /** @description The absolute http:// or https:// URL to call, at most 2048 characters. It must not carry credentials (user:password@: send them in an Authorization header, which is stored encrypted) nor use port 0. */
                     url?: string;
+                    /** @description Request headers: name → value, at most 50. Names are HTTP tokens; values hold only visible ASCII characters, spaces and tabs, at most 8192 characters. Values of secret-looking headers (Authorization, *-Token, …) are stored encrypted and shown as ***. */
                     headers?: {
                         [key: string]: string;
                     };
+                    /** @description The JSON value sent as the request body (null: no body; not allowed with GET and HEAD), at most 65536 bytes serialized. Integers must lie within ±9007199254740991: send larger ones (ids, amounts) as strings. */
+                    body?: components["schemas"]["JsonValue"] | null;
+                    cron_expression?: string;
+                    timezone?: string;
+                    retry_max?: number;
+                    timeout_seconds?: number;
+                    enabled?: boolean;
+                    /**
+                     * @description A slot that comes due while the previous run is still running: forbid = record it as a skipped run, allow = run concurrently, replace = cancel the running run and start the new one.
+                     * @enum {string}
+                     */
+                    concurrency_policy?: "forbid" | "allow" | "replace";
+                    /**
+                     * @description Slots missed while no worker ran: fire_once = one run for the oldest missed slot, skip = record one skipped run and continue with the next future slot, catch_up = run every missed slot (at most misfire_catch_up_max), oldest first.
+                     * @enum {string}
+                     */
+                    misfire_policy?: "fire_once" | "skip" | "catch_up";
+                    misfire_catch_up_max?: number;
+                    max_runs?: number | null;
+                };
+                /**
+                 * @example {
+                 *       "cron_expression": "*\/15 * * * *",
+                 *       "retry_max": 1,
+                 *       "body": null
+                 *     }
+                 */
+                "application/merge-patch+json": {
+                    name?: string;
+                    /**
+                     * @description One of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS (case-insensitive).
+                     * @example POST
+                     */
+                    method?: string;
+                    /** @description The absolute http:// or https:// URL to call, at most 2048 characters. It must not carry credentials (user:password@: send them in an Authorization header, which is stored encrypted) nor use port 0. */
+                    url?: string;
+                    /** @description Request headers: name → value, at most 50. Names are HTTP tokens; values hold only visible ASCII characters, spaces and tabs, at most 8192 characters. Values of secret-looking headers (Authorization, *-Token, …) are stored encrypted and shown as ***. */
+                    headers?: {
+                        [key: string]: string;
+                    };
+                    /** @description The JSON value sent as the request body (null: no body; not allowed with GET and HEAD), at most 65536 bytes serialized. Integers must lie within ±9007199254740991: send larger ones (ids, amounts) as strings. */
                     body?: components["schemas"]["JsonValue"] | null;
                     cron_expression?: string;
                     timezone?: string;
@@ -1368,6 +1540,50 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The body is not JSON: send it with `Content-Type: application/json` (or `application/*+json`, e.g. `application/merge-patch+json`); a request without a Content-Type is read as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 415,
+                     *       "error": {
+                     *         "error_code": "UNSUPPORTED_MEDIA_TYPE",
+                     *         "error_message": "unsupported content type \"text/plain\": send the body as JSON (Content-Type: application/json, or application/merge-patch+json for PATCH)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -1386,7 +1602,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1539,6 +1755,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -1557,7 +1799,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1710,6 +1952,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -1728,7 +1996,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1850,6 +2118,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -1868,7 +2162,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2015,6 +2309,50 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The body is not JSON: send it with `Content-Type: application/json` (or `application/*+json`, e.g. `application/merge-patch+json`); a request without a Content-Type is read as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 415,
+                     *       "error": {
+                     *         "error_code": "UNSUPPORTED_MEDIA_TYPE",
+                     *         "error_message": "unsupported content type \"text/plain\": send the body as JSON (Content-Type: application/json, or application/merge-patch+json for PATCH)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -2033,7 +2371,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2219,6 +2557,50 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The body is not JSON: send it with `Content-Type: application/json` (or `application/*+json`, e.g. `application/merge-patch+json`); a request without a Content-Type is read as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 415,
+                     *       "error": {
+                     *         "error_code": "UNSUPPORTED_MEDIA_TYPE",
+                     *         "error_message": "unsupported content type \"text/plain\": send the body as JSON (Content-Type: application/json, or application/merge-patch+json for PATCH)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -2237,7 +2619,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2396,6 +2778,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -2414,7 +2822,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2583,6 +2991,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -2601,7 +3035,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2729,6 +3163,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -2747,7 +3207,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2907,6 +3367,50 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The body is not JSON: send it with `Content-Type: application/json` (or `application/*+json`, e.g. `application/merge-patch+json`); a request without a Content-Type is read as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 415,
+                     *       "error": {
+                     *         "error_code": "UNSUPPORTED_MEDIA_TYPE",
+                     *         "error_message": "unsupported content type \"text/plain\": send the body as JSON (Content-Type: application/json, or application/merge-patch+json for PATCH)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -2925,7 +3429,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3059,6 +3563,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per minute (rate limit only). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute (rate limit only). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute's window ends (rate limit only). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": 429,
+                     *       "error": {
+                     *         "error_code": "TOO_MANY_REQUESTS",
+                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -3077,7 +3607,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached; retry later */
+            /** @description Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -35,6 +35,8 @@ let emptyDb: Awaited<ReturnType<typeof createEmptyDatabase>>;
 let down: App;
 let downDb: ReturnType<typeof createPrismaClient>;
 let unavailable: Client;
+let limited: App;
+let throttled: Client;
 let validate: ReturnType<typeof schemaValidator>;
 const ids = { jobId: "", runId: "", keyId: "", deleteJobId: "" };
 const MISSING = "00000000-0000-4000-8000-000000000000";
@@ -64,12 +66,16 @@ beforeAll(async () => {
   downDb = createPrismaClient({ connectionString: "postgresql://nobody:nothing@127.0.0.1:1/none", max: 1, applicationName: "contract-test" });
   down = await buildServer({ db: downDb });
   unavailable = client(await down.listen({ port: 0, host: "127.0.0.1" }), owner.rawKey);
+  // A fourth allows one request per minute per key: its key (of another tenant) is over the limit at once.
+  limited = await buildServer({ db: db.prisma, security: { rateLimitPerMinute: 1, authFailuresPerMinute: 0 } });
+  throttled = client(await limited.listen({ port: 0, host: "127.0.0.1" }), (await createTenantWithKey(db.prisma)).rawKey);
 });
 
 afterAll(async () => {
   await app?.close();
   await broken?.close();
   await down?.close();
+  await limited?.close();
   await brokenDb?.$disconnect().catch(() => undefined);
   await downDb?.$disconnect().catch(() => undefined);
   await emptyDb?.drop();
@@ -88,6 +94,21 @@ const jobBody = { name: "contract job", method: "POST", url: "https://example.co
 const invalidJob = { name: "", method: "GET", url: "nope", cron_expression: "0 0 31 2 *" };
 const job = () => ({ params: { path: { jobId: ids.jobId } } });
 const jobIdOf = (jobId: string) => ({ params: { path: { jobId } } });
+
+/**
+ * The call made with the throttled key until it is refused. One request per minute is allowed, so of three calls in
+ * a row two fall in the same minute and the later one is a 429.
+ */
+function overTheLimit(call: (c: Client) => Promise<Result>): () => Promise<Result> {
+  return async () => {
+    let result = await call(throttled);
+    for (let i = 0; i < 2 && result.response.status !== 429; i++) result = await call(throttled);
+    return result;
+  };
+}
+
+/** Sends the JSON body labelled as plain text. */
+const asText = { headers: { "content-type": "text/plain" }, bodySerializer: (b: unknown) => JSON.stringify(b) };
 
 /** A body over the server's 1 MiB limit. */
 const hugeBody = { name: "x".repeat(1024 * 1024 + 1) };
@@ -222,6 +243,30 @@ function scenarios(): Scenario[] {
     ["post /schedule/preview", 403, () => runsReadOnly.POST("/schedule/preview", { body: { cron_expression: "* * * * *" } })],
     ["post /schedule/preview", 500, () => failing.POST("/schedule/preview", { body: { cron_expression: "* * * * *" } })],
 
+    // Over the rate limit: every operation but the health probe.
+    ["post /jobs", 429, overTheLimit((c) => c.POST("/jobs", { body: jobBody }))],
+    ["get /jobs", 429, overTheLimit((c) => c.GET("/jobs"))],
+    ["get /jobs/{jobId}", 429, overTheLimit((c) => c.GET("/jobs/{jobId}", job()))],
+    ["patch /jobs/{jobId}", 429, overTheLimit((c) => c.PATCH("/jobs/{jobId}", { ...job(), body: { name: "x" } }))],
+    ["delete /jobs/{jobId}", 429, overTheLimit((c) => c.DELETE("/jobs/{jobId}", jobIdOf(MISSING)))],
+    ["post /jobs/{jobId}/pause", 429, overTheLimit((c) => c.POST("/jobs/{jobId}/pause", job()))],
+    ["post /jobs/{jobId}/resume", 429, overTheLimit((c) => c.POST("/jobs/{jobId}/resume", job()))],
+    ["post /jobs/{jobId}/trigger", 429, overTheLimit((c) => c.POST("/jobs/{jobId}/trigger", job()))],
+    ["post /jobs/{jobId}/rotate-signing-secret", 429, overTheLimit((c) => c.POST("/jobs/{jobId}/rotate-signing-secret", { ...job(), body: {} }))],
+    ["get /jobs/{jobId}/runs", 429, overTheLimit((c) => c.GET("/jobs/{jobId}/runs", job()))],
+    ["get /runs/{runId}", 429, overTheLimit((c) => c.GET("/runs/{runId}", { params: { path: { runId: ids.runId } } }))],
+    ["post /api-keys", 429, overTheLimit((c) => c.POST("/api-keys", { body: { name: "k", scopes: ["jobs:read"] } }))],
+    ["get /api-keys", 429, overTheLimit((c) => c.GET("/api-keys"))],
+    ["post /api-keys/{keyId}/revoke", 429, overTheLimit((c) => c.POST("/api-keys/{keyId}/revoke", { params: { path: { keyId: MISSING } } }))],
+    ["post /schedule/preview", 429, overTheLimit((c) => c.POST("/schedule/preview", { body: { cron_expression: "* * * * *" } }))],
+
+    // Bodies that are not JSON are refused before any procedure runs.
+    ["post /jobs", 415, () => full.POST("/jobs", { body: jobBody, ...asText })],
+    ["patch /jobs/{jobId}", 415, () => full.PATCH("/jobs/{jobId}", { ...job(), body: { name: "x" }, ...asText })],
+    ["post /api-keys", 415, () => full.POST("/api-keys", { body: { name: "k", scopes: ["jobs:read"] }, ...asText })],
+    ["post /jobs/{jobId}/rotate-signing-secret", 415, () => full.POST("/jobs/{jobId}/rotate-signing-secret", { ...job(), body: {}, ...asText })],
+    ["post /schedule/preview", 415, () => full.POST("/schedule/preview", { body: { cron_expression: "* * * * *" }, ...asText })],
+
     // Bodies over the limit are refused before any procedure runs.
     ["post /jobs", 413, () => full.POST("/jobs", { body: { ...jobBody, ...hugeBody } })],
     ["patch /jobs/{jobId}", 413, () => full.PATCH("/jobs/{jobId}", { ...job(), body: hugeBody })],
@@ -279,6 +324,7 @@ describe("OpenAPI contract (openapi-typescript + openapi-fetch + Ajv)", () => {
         continue;
       }
       const media = documented.content?.["application/json"];
+      if (status === 429 && !result.response.headers.get("retry-after")) failures.push(`${label}: no Retry-After header`);
       if (!result.response.headers.get("content-type")?.startsWith("application/json")) failures.push(`${label}: not JSON`);
       const problem = validate(media?.schema, result.data ?? result.error);
       if (problem) failures.push(`${label}: body does not match the documented schema: ${problem}`);

@@ -31,7 +31,7 @@ export interface Operation {
   security?: Record<string, string[]>[];
   parameters?: { in: string; name: string; required?: boolean; schema: unknown }[];
   requestBody?: { required?: boolean; content: Record<string, MediaType> };
-  responses: Record<string, { description: string; content?: Record<string, MediaType> }>;
+  responses: Record<string, { description: string; headers?: Record<string, unknown>; content?: Record<string, MediaType> }>;
 }
 
 function rewriteRefs(value: unknown): unknown {

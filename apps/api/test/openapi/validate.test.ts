@@ -44,9 +44,10 @@ describe("OpenAPI document", () => {
     const hasBody = op.requestBody?.content["application/json"] !== undefined;
     const expectedErrors = isHealth
       ? []
-      : ["400", "401", "403", ...(path.includes("{") ? ["404"] : []), ...(hasBody ? ["413"] : []), "500", "503"];
+      : ["400", "401", "403", ...(path.includes("{") ? ["404"] : []), ...(hasBody ? ["413", "415"] : []), "429", "500", "503"];
     expect(statuses.filter((s) => !s.startsWith("2"))).toEqual(expectedErrors);
 
+    if (!isHealth) expect(Object.keys(op.responses["429"]?.headers ?? {})).toContain("Retry-After");
     for (const status of statuses) {
       const media = op.responses[status]?.content?.["application/json"];
       expect(media?.schema, `${status} schema`).toBeDefined();

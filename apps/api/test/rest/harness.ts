@@ -4,14 +4,14 @@
 import { createServer } from "node:net";
 
 import { generateApiKey, SCOPES, type Scope } from "@btick/auth";
-import { DEFAULT_JOB_LIMITS } from "@btick/contract";
+import { DEFAULT_JOB_LIMITS, type JobLimits } from "@btick/contract";
 import { createTenantWithKey } from "@btick/contract/testing";
 import { createPrismaClient, type Db } from "@btick/db";
 import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { expect } from "vitest";
 
-import { buildServer } from "../../src/server.ts";
+import { buildServer, type ServerDeps } from "../../src/server.ts";
 
 export { SCOPES, type Scope };
 
@@ -121,10 +121,20 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function setup(): Promise<Harness> {
+/** Server options a test file may change: limits are merged over the harness defaults. */
+export interface SetupOptions {
+  limits?: Partial<JobLimits>;
+  security?: ServerDeps["security"];
+}
+
+export async function setup(opts: SetupOptions = {}): Promise<Harness> {
   const tdb: TestDatabase = await createTestDatabase("btick_rest");
   // Some tests create jobs aimed at localhost: allow private targets (the policy has its own tests).
-  const app = await buildServer({ db: tdb.prisma, limits: { ...DEFAULT_JOB_LIMITS, allowPrivateNetworks: true } });
+  const app = await buildServer({
+    db: tdb.prisma,
+    limits: { ...DEFAULT_JOB_LIMITS, allowPrivateNetworks: true, ...opts.limits },
+    ...(opts.security ? { security: opts.security } : {}),
+  });
   await app.ready();
   return {
     db: tdb.prisma,

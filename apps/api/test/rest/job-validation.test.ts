@@ -152,6 +152,27 @@ describe("url", () => {
     await rejects({ url: "https:///nohost" }, "url");
     await rejects({ url: "http:///" }, "url");
   });
+  it("rejects credentials in the URL (the worker would drop them, and they would be shown unmasked), on create and on PATCH", async () => {
+    for (const url of ["http://user:pass@a.example/", "https://user@a.example/x", "http://:secret@a.example/", "http://@a.example/"]) {
+      const issue = await rejects({ url }, "url");
+      expect(issue.message).toBe("must not contain credentials (user:password@); send them in an Authorization header instead");
+    }
+    const job = await accepts({ url: "https://a.example/path@not-userinfo?x=a@b" });
+    const patched = await call(h.app, "PATCH", `/jobs/${job.id}`, { key: p.rawKey, body: { url: "https://u:p@a.example/" } });
+    expect(issueFor(expectValidation(patched, ["url"]), "url").message).toMatch(/^must not contain credentials/);
+    expect(json(await call(h.app, "GET", `/jobs/${job.id}`, { key: p.rawKey })).job.url).toBe("https://a.example/path@not-userinfo?x=a@b");
+  });
+  it("rejects port 0, accepts ports 1..65535", async () => {
+    for (const url of ["http://a.example:0/", "https://a.example:000/x"]) {
+      expect((await rejects({ url }, "url")).message).toBe("must not use port 0; use a port between 1 and 65535");
+    }
+    await rejects({ url: "http://a.example:65536/" }, "url");
+    expect((await accepts({ url: "http://a.example:1/" })).url).toBe("http://a.example:1/");
+    expect((await accepts({ url: "https://a.example:65535/" })).url).toBe("https://a.example:65535/");
+    const job = await accepts({});
+    const patched = await call(h.app, "PATCH", `/jobs/${job.id}`, { key: p.rawKey, body: { url: "http://a.example:0/" } });
+    expectValidation(patched, ["url"]);
+  });
   it("is required and must be a string", async () => {
     await rejects({ url: undefined }, "url");
     await rejects({ url: 5 }, "url");
@@ -203,6 +224,17 @@ describe("headers", () => {
     await rejects({ headers: { "X-Inject": "a\nb" } }, "headers.X-Inject");
     await rejects({ headers: { "X-Inject": "a\rb" } }, "headers.X-Inject");
   });
+  it("values hold only visible ASCII, spaces and tabs (what the worker can send), on create and on PATCH", async () => {
+    for (const value of ["😀", "\u007f", "caf\u00e9", "a\u0001b", "\u00a0", "\u2028"]) {
+      const issue = await rejects({ headers: { "X-V": value } }, "headers.X-V");
+      expect(issue.message).toBe("must contain only visible ASCII characters, spaces and tabs");
+    }
+    const job = await accepts({ headers: { "X-V": "a\tb ~!{}" } });
+    expect(job.headers).toEqual({ "X-V": "a\tb ~!{}" });
+    const patched = await call(h.app, "PATCH", `/jobs/${job.id}`, { key: p.rawKey, body: { headers: { "X-V": "😀" } } });
+    expect(issueFor(expectValidation(patched, ["headers.X-V"]), "headers.X-V").message).toBe("must contain only visible ASCII characters, spaces and tabs");
+    expect(json(await call(h.app, "GET", `/jobs/${job.id}`, { key: p.rawKey })).job.headers).toEqual({ "X-V": "a\tb ~!{}" });
+  });
   it("forbids host, content-length, transfer-encoding and connection in any case", async () => {
     for (const name of ["Host", "host", "Content-Length", "TRANSFER-ENCODING", "connection"]) {
       await rejects({ headers: { [name]: "x" } }, `headers.${name}`);
@@ -226,6 +258,27 @@ describe("body", () => {
   it("null body is fine with GET and HEAD", async () => {
     expect((await accepts({ method: "GET", body: null })).body).toBeNull();
     expect((await accepts({ method: "HEAD" })).body).toBeNull();
+  });
+  it("refuses integers beyond ±(2^53 − 1) instead of storing them altered, on create and on PATCH", async () => {
+    const MESSAGE = "must be an integer between -9007199254740991 and 9007199254740991 (larger ones lose precision); send it as a string";
+    const raw = (body: string) => JSON.stringify(validJob({ body: "@" })).replace('"@"', body);
+    for (const [body, field] of [
+      ['{"id":12345678901234567890}', "body.id"],
+      ["[1, 9007199254740993]", "body.1"],
+      ['{"a":{"b":-9007199254740993}}', "body.a.b"],
+      ["1e300", "body"],
+    ] as const) {
+      const before = await h.db.job.count();
+      const issues = expectValidation(await call(h.app, "POST", "/jobs", { key: p.rawKey, raw: raw(body) }), [field]);
+      expect(issueFor(issues, field).message).toBe(MESSAGE);
+      expect(await h.db.job.count()).toBe(before);
+    }
+    const res = await call(h.app, "POST", "/jobs", { key: p.rawKey, raw: raw('{"max":9007199254740991,"min":-9007199254740991,"f":1.5,"s":"12345678901234567890"}') });
+    expect(res.statusCode, res.body).toBe(201);
+    const job = json(res).job;
+    expect(job.body).toEqual({ max: 9007199254740991, min: -9007199254740991, f: 1.5, s: "12345678901234567890" });
+    const patched = await call(h.app, "PATCH", `/jobs/${job.id}`, { key: p.rawKey, raw: '{"body":{"n":12345678901234567890}}' });
+    expect(issueFor(expectValidation(patched, ["body.n"]), "body.n").message).toBe(MESSAGE);
   });
   it("serialized size at most 64 KiB", async () => {
     // JSON.stringify of a string adds two quotes.
@@ -268,6 +321,23 @@ describe("cron_expression", () => {
   it("rejects malformed expressions", async () => {
     for (const c of ["", "   ", "* * * *", "* * * * * * *", "61 * * * *", "* 25 * * *", "@fortnightly", "hello world"]) {
       await rejects({ cron_expression: c }, "cron_expression");
+    }
+  });
+  it("explains a bad field in its own words (job validation and the schedule preview alike)", async () => {
+    const internals = /NaN|Constraint error|Validation error|Invalid characters|got value|got range|expected range|CronDayOf/i;
+    for (const [c, expected] of [
+      ["-1 * * * *", 'invalid cron expression: minute "-1" is not valid (minute takes 0-59)'],
+      ["0 0 L-3 * *", /^invalid cron expression: day-of-month "L-3" uses L-n/],
+      ["0 0 * * 5#6", /^invalid cron expression: day-of-week "5#6" needs a k of 1-5 after #/],
+      ["*/0 * * * *", /^invalid cron expression: minute "\*\/0" has a step of 0/],
+      ["0 0 * JAN-FOO *", /^invalid cron expression: month "JAN-FOO" is not valid \(month takes 1-12 or JAN-DEC\)$/],
+    ] as const) {
+      const issue = await rejects({ cron_expression: c }, "cron_expression");
+      if (typeof expected === "string") expect(issue.message).toBe(expected);
+      else expect(issue.message).toMatch(expected);
+      expect(issue.message).not.toMatch(internals);
+      const preview = json(await call(h.app, "POST", "/schedule/preview", { key: p.rawKey, body: { cron_expression: c } }));
+      expect(preview).toMatchObject({ valid: false, field: "cron_expression", message: issue.message });
     }
   });
   it("is required and must be a string", async () => {
@@ -357,6 +427,29 @@ describe("strictness", () => {
   });
 });
 
+describe("the validation list is bounded", () => {
+  it("lists the first 50 problems and one entry counting the rest (70,000 unknown keys in 1 MiB answer a small error)", async () => {
+    const unknown: Record<string, number> = {};
+    for (let i = 0; i < 70_000; i++) unknown[`k${i}`] = 1;
+    const raw = JSON.stringify({ ...validJob(), ...unknown });
+    expect(raw.length).toBeLessThan(1024 * 1024);
+    const res = await call(h.app, "POST", "/jobs", { key: p.rawKey, raw });
+    const issues = expectValidation(res);
+    expect(issues).toHaveLength(51);
+    expect(issues.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, i) => ({ field: `k${i}`, message: "is not a known field" })));
+    expect(issues[50]).toEqual({ field: "*", message: "69950 more problems not listed (only the first 50 are)" });
+    expect(res.body.length).toBeLessThan(8 * 1024);
+  });
+
+  it("does not add the counting entry at exactly 50 problems", async () => {
+    const unknown: Record<string, number> = {};
+    for (let i = 0; i < 50; i++) unknown[`k${i}`] = 1;
+    const issues = expectValidation(await post({ ...validJob(), ...unknown }));
+    expect(issues).toHaveLength(50);
+    expect(issues.some((i) => i.field === "*")).toBe(false);
+  });
+});
+
 describe("accepted jobs round-trip", () => {
   it("a job created with validation edge values can be read back unchanged", async () => {
     const job = await createJob(h.app, p.rawKey, {
@@ -364,7 +457,7 @@ describe("accepted jobs round-trip", () => {
       method: "options",
       retry_max: 10,
       timeout_seconds: 900,
-      headers: { "X-Unicode": "héllo ✓" },
+      headers: { "X-Edge": "\t !~ printable ASCII" },
       body: "plain string body",
     });
     const got = json(await call(h.app, "GET", `/jobs/${job.id}`, { key: p.rawKey })).job;
@@ -372,7 +465,7 @@ describe("accepted jobs round-trip", () => {
       method: "OPTIONS",
       retry_max: 10,
       timeout_seconds: 900,
-      headers: { "X-Unicode": "héllo ✓" },
+      headers: { "X-Edge": "\t !~ printable ASCII" },
       body: "plain string body",
     });
   });

@@ -288,12 +288,65 @@ describe("PATCH /jobs/{jobId}", () => {
     expect(res.headers).toEqual({ "X-A": "2" });
   });
 
-  it("an empty patch changes nothing", async () => {
-    const job = await createJob(h.app, p.rawKey, { cron_expression: "0 0 1 1 *" });
-    const res = await patch(job.id, {});
-    expect(res.statusCode).toBe(200);
-    const got = json(res).job;
-    expect({ ...got, updated_at: job.updated_at }).toEqual(job);
+  it("an empty patch, or one that sets every field to its current value, leaves the row untouched (updated_at too)", async () => {
+    const job = await createJob(h.app, p.rawKey, {
+      cron_expression: "0 0 1 1 *",
+      headers: { "X-A": "1", Authorization: "Bearer secret" },
+      body: { a: 1, b: { c: [1, 2] } },
+      max_runs: 10,
+    });
+    const before = await h.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    const empty = await patch(job.id, {});
+    expect(empty.statusCode).toBe(200);
+    expect(json(empty).job).toEqual({ ...job, next_runs: json(empty).job.next_runs });
+    const same = await patch(job.id, {
+      name: job.name,
+      method: job.method.toLowerCase(),
+      url: job.url,
+      // The secret header sent back as read (masked), the body with its keys in another order.
+      headers: { Authorization: "***", "X-A": "1" },
+      body: { b: { c: [1, 2] }, a: 1 },
+      cron_expression: ` ${job.cron_expression} `,
+      timezone: "utc",
+      retry_max: job.retry_max,
+      timeout_seconds: job.timeout_seconds,
+      enabled: true,
+      concurrency_policy: job.concurrency_policy,
+      misfire_policy: job.misfire_policy,
+      misfire_catch_up_max: job.misfire_catch_up_max,
+      max_runs: 10,
+    });
+    expect(same.statusCode, same.body).toBe(200);
+    expect(json(same).job.updated_at).toBe(job.updated_at);
+    expect(await h.db.job.findUniqueOrThrow({ where: { id: job.id } })).toEqual(before);
+    // Sending the secret's real value again is no change either.
+    const resent = await patch(job.id, { headers: { "X-A": "1", Authorization: "Bearer secret" } });
+    expect(json(resent).job.updated_at).toBe(job.updated_at);
+    expect(await h.db.job.findUniqueOrThrow({ where: { id: job.id } })).toEqual(before);
+    // A real change does write.
+    const changed = json(await patch(job.id, { retry_max: job.retry_max + 1 })).job;
+    expect(Date.parse(changed.updated_at)).toBeGreaterThan(Date.parse(job.updated_at));
+  });
+
+  it("is a merge patch of the job's top-level fields; headers and body are values replaced whole", async () => {
+    const job = await createJob(h.app, p.rawKey, { headers: { "X-A": "1", "X-B": "2" }, body: { a: 1, b: { c: 1 } }, max_runs: 5 });
+    const res = await patch(job.id, { headers: { "X-B": "3" }, body: { b: { d: 2 } } });
+    expect(json(res).job).toMatchObject({ headers: { "X-B": "3" }, body: { b: { d: 2 } }, max_runs: 5, name: job.name });
+    // null removes a nullable field (body, max_runs); inside a value it is just a value.
+    const cleared = json(await patch(job.id, { body: { keep: null }, max_runs: null })).job;
+    expect(cleared).toMatchObject({ body: { keep: null }, max_runs: null });
+    expect(json(await patch(job.id, { body: null })).job.body).toBeNull();
+  });
+
+  it("accepts Content-Type: application/merge-patch+json", async () => {
+    const job = await createJob(h.app, p.rawKey);
+    const res = await call(h.app, "PATCH", `/jobs/${job.id}`, {
+      key: p.rawKey,
+      raw: JSON.stringify({ name: "merge-patched" }),
+      headers: { "content-type": "application/merge-patch+json" },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(json(res).job.name).toBe("merge-patched");
   });
 
   it("a rename keeps next_run_at", async () => {

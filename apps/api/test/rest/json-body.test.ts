@@ -42,29 +42,94 @@ describe("JSON request bodies", () => {
     expect(JSON.stringify(json(res).job.body)).toBe(`{"a":${nested(40)}}`);
   });
 
+  const NUL = "must not contain NUL (\\u0000) characters";
   it.each([
-    ["a NUL in the name", { name: "a\u0000b" }],
-    ["a NUL in the URL", { url: "http://example.com/\u0000" }],
-    ["a NUL in a header value", { headers: { "X-A": "1\u00002" } }],
-    ["a NUL inside the body", { body: { text: "x\u0000y" } }],
-    ["a NUL in a body key", { body: { "k\u0000": 1 } }],
-    ["an unpaired surrogate", { name: "\ud800" }],
-  ])("rejects %s with a 400, not a database error", async (_label, overrides) => {
+    ["a NUL in the name", { name: "a\u0000b" }, "name", NUL],
+    ["a NUL in the URL", { url: "http://example.com/\u0000" }, "url", NUL],
+    ["a NUL in a header value", { headers: { "X-A": "1\u00002" } }, "headers.X-A", NUL],
+    ["a NUL inside the body", { body: { text: "x\u0000y" } }, "body.text", NUL],
+    ["a NUL in a body key", { body: { "k\u0000": 1 } }, "body", `keys ${NUL}`],
+    ["an unpaired surrogate", { name: "\ud800" }, "name", "must not contain unpaired surrogates (invalid UTF-16)"],
+  ])("rejects %s as a validation error on its field, not a database error", async (_label, overrides, field, message) => {
     const res = await call(h.app, "POST", "/jobs", { key: p.rawKey, body: validJob(overrides) });
-    const body = expectError(res, 400);
-    expect(body.error.error_message).toMatch(/NUL characters or unpaired surrogates/);
+    const body = expectError(res, 400, "Validation failed", { validation: true });
+    expect(body.validation).toEqual([{ field, message }]);
   });
 
-  it("reads the body as JSON whatever the Content-Type, as the original did", async () => {
-    for (const type of ["application/x-www-form-urlencoded", "text/plain", "application/merge-patch+json"]) {
-      const res = await call(h.app, "POST", "/jobs", {
-        key: p.rawKey,
-        raw: JSON.stringify(validJob({ name: type })),
-        headers: { "content-type": type },
+  it("reports every NUL at once, one entry per field, on create and on PATCH", async () => {
+    const res = await call(h.app, "POST", "/jobs", {
+      key: p.rawKey,
+      body: validJob({ name: "a\u0000", timezone: "UTC\u0000", headers: { "X-A": "\u0000", "X-B": "ok" }, body: { list: ["ok", "\u0000"] } }),
+    });
+    expect(expectError(res, 400, "Validation failed", { validation: true }).validation).toEqual([
+      { field: "name", message: NUL },
+      { field: "timezone", message: NUL },
+      { field: "headers.X-A", message: NUL },
+      { field: "body.list.1", message: NUL },
+    ]);
+    const job = await createJob(h.app, p.rawKey);
+    const patch = await call(h.app, "PATCH", `/jobs/${job.id}`, { key: p.rawKey, body: { name: "\u0000", cron_expression: "\u0000 * * * *" } });
+    expect(expectError(patch, 400, "Validation failed", { validation: true }).validation).toEqual([
+      { field: "name", message: NUL },
+      { field: "cron_expression", message: NUL },
+    ]);
+    const trpc = await h.app.inject({
+      method: "POST",
+      url: "/trpc/jobs.create",
+      headers: { authorization: `Bearer ${p.rawKey}`, "content-type": "application/json" },
+      payload: JSON.stringify(validJob({ name: "a\u0000" })),
+    });
+    expect(trpc.statusCode).toBe(400);
+    expect(json(trpc).error.data.envelope.validation).toEqual([{ field: "name", message: NUL }]);
+  });
+
+  it("takes JSON bodies: application/json, application/*+json, and no Content-Type at all", async () => {
+    for (const type of ["application/json", "application/json; charset=utf-8", "APPLICATION/JSON", "application/merge-patch+json", "application/vnd.api+json", null]) {
+      const res = await h.app.inject({
+        method: "POST",
+        url: "/api/v1/jobs",
+        headers: { authorization: `Bearer ${p.rawKey}`, ...(type ? { "content-type": type } : {}) },
+        payload: JSON.stringify(validJob({ name: String(type) })),
       });
-      expect(res.statusCode, res.body).toBe(201);
-      expect(json(res).job.name).toBe(type);
+      expect(res.statusCode, `${type}: ${res.body}`).toBe(201);
+      expect(json(res).job.name).toBe(String(type));
     }
+  });
+
+  it("answers 415 with the envelope to a body of another type, before anything is created", async () => {
+    const before = await h.db.job.count();
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data; boundary=x", "application/octet-stream"]) {
+      const res = await call(h.app, "POST", "/jobs", { key: p.rawKey, raw: JSON.stringify(validJob()), headers: { "content-type": type } });
+      const body = expectError(res, 415);
+      expect(body.error.error_message).toBe(
+        `unsupported content type "${type.split(";")[0]}": send the body as JSON (Content-Type: application/json, or application/merge-patch+json for PATCH)`,
+      );
+    }
+    const job = await createJob(h.app, p.rawKey);
+    const patch = await call(h.app, "PATCH", `/jobs/${job.id}`, { key: p.rawKey, raw: "name=x", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expectError(patch, 415);
+    expect(await h.db.job.count()).toBe(before + 1);
+  });
+
+  it("answers 415 on /trpc as well (a multipart body was a 500)", async () => {
+    for (const type of ["multipart/form-data; boundary=x", "text/plain", "application/x-www-form-urlencoded", "application/octet-stream"]) {
+      const res = await h.app.inject({
+        method: "POST",
+        url: "/trpc/jobs.create",
+        headers: { authorization: `Bearer ${p.rawKey}`, "content-type": type },
+        payload: "--x\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nn\r\n--x--\r\n",
+      });
+      expect(res.statusCode, `${type}: ${res.body}`).toBe(415);
+      expect(res.body).toContain("UNSUPPORTED_MEDIA_TYPE");
+      expect(res.body).not.toMatch(/internal server error/);
+    }
+  });
+
+  it("an empty body of any type on an action endpoint counts as no body (curl -X POST -d '')", async () => {
+    const job = await createJob(h.app, p.rawKey);
+    const res = await call(h.app, "POST", `/jobs/${job.id}/pause`, { key: p.rawKey, raw: "", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(json(res).job.enabled).toBe(false);
   });
 
   it("treats an empty JSON body on an action endpoint as no body", async () => {

@@ -3,6 +3,11 @@
 // the mask back. Signing secrets: shown once at create and on rotation, never otherwise.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { createSecretsOptions } from "@btick/contract";
+import { createKeyring, DEVELOPMENT_KEY, generateKey } from "@btick/secrets";
+
+import { buildServer } from "../../src/server.ts";
+
 import { call, expectError, expectJobShape, expectValidation, insertRun, json, setup, validJob, type Harness, type Principal } from "./harness.ts";
 
 let h: Harness;
@@ -86,6 +91,31 @@ describe("secret header values", () => {
     expect(Object.keys(after).sort()).toEqual(["X-Auth-Token", "authorization"]);
     expect(after.authorization).toBe(before.Authorization);
     expect(after["X-Auth-Token"]).not.toBe(before["X-Auth-Token"]);
+  });
+
+  it("PATCH re-encrypts values sealed with an older key (masks sent back included); a second identical PATCH writes nothing", async () => {
+    const { job } = await create();
+    const newKey = generateKey();
+    const rotated = createSecretsOptions({ keyring: createKeyring(newKey, [DEVELOPMENT_KEY]) });
+    const app = await buildServer({ db: h.db, secrets: rotated });
+    await app.ready();
+    try {
+      const res = await call(app, "PATCH", `/jobs/${job.id}`, { key: p.rawKey, body: { headers: MASKED } });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(json(res).job.headers).toEqual(MASKED);
+      const row = await h.db.job.findUniqueOrThrow({ where: { id: job.id } });
+      const onlyNewKey = createKeyring(newKey);
+      const secrets = row.secretHeaders as Record<string, string>;
+      for (const [name, value] of Object.entries(SECRET_HEADERS)) {
+        if (name === "Accept") continue;
+        expect(onlyNewKey.open(secrets[name] as string, `tenant:${p.tenantId}`)).toBe(value);
+      }
+      const again = await call(app, "PATCH", `/jobs/${job.id}`, { key: p.rawKey, body: { headers: MASKED } });
+      expect(json(again).job.updated_at).toBe(row.updatedAt.toISOString());
+      expect(await h.db.job.findUniqueOrThrow({ where: { id: job.id } })).toEqual(row);
+    } finally {
+      await app.close();
+    }
   });
 
   it("rejects the mask where no value is stored", async () => {

@@ -14,7 +14,7 @@ import {
 } from "../schemas/jobs.ts";
 import { schedulePreviewInput, schedulePreviewOutput } from "../schemas/schedule.ts";
 import { createJob, deleteJob, getJob, listJobs, pauseJob, resumeJob, rotateSigningSecret, triggerJob, updateJob } from "../services/jobs.ts";
-import { checkJobPolicy, checkJobQuota } from "../services/limits.ts";
+import { checkJobPolicy } from "../services/limits.ts";
 import { previewSchedule } from "../services/schedule.ts";
 import { scopedProcedure } from "../trpc.ts";
 
@@ -30,8 +30,7 @@ export const jobsRouter = {
     .output(jobCreatedOutput)
     .mutation(async ({ ctx, input }) => {
       checkJobPolicy(input, ctx.limits);
-      await checkJobQuota(ctx.db, ctx.principal.tenantId, ctx.limits);
-      return createJob(ctx.db, ctx.principal, input, ctx.secrets);
+      return createJob(ctx.db, ctx.principal, input, ctx.secrets, ctx.limits);
     }),
 
   list: scopedProcedure("jobs:read")

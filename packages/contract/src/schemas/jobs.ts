@@ -4,6 +4,7 @@ import { z } from "zod";
 import { checkSchedule, isValidTimeZone, normalizeTimeZone } from "@btick/scheduling";
 
 import { jsonValue, noCoerce, nextCursorOutput, pageCursor, pageLimit, pathId, queryBoolean, timestamp, typeError } from "./common.ts";
+import { unsafeIntegerPaths } from "./json.ts";
 
 export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -13,6 +14,8 @@ export const FORBIDDEN_HEADERS = ["host", "content-length", "transfer-encoding",
 export const MAX_HEADERS = 50;
 export const MAX_BODY_BYTES = 64 * 1024;
 const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What the worker's HTTP client can send in a header value: visible ASCII, space and tab. */
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 
 /** Headers the worker adds to identify the job, run and slot (and sign the request); a job cannot override them. */
 export function isReservedHeader(name: string): boolean {
@@ -49,7 +52,19 @@ const url = z
   .trim()
   .min(1, "must not be empty")
   .max(2048, "must be at most 2048 characters")
-  .refine(isHttpUrl, "must be an absolute http:// or https:// URL with a host");
+  .refine(isHttpUrl, "must be an absolute http:// or https:// URL with a host")
+  .superRefine((v, ctx) => {
+    if (!isHttpUrl(v)) return;
+    // The worker would not send them (and job.url / run.request_url would show them): they belong in a header.
+    if (/^https?:\/\/[^/?#]*@/i.test(v)) {
+      ctx.addIssue({ code: "custom", message: "must not contain credentials (user:password@); send them in an Authorization header instead" });
+    }
+    if (new URL(v).port === "0") ctx.addIssue({ code: "custom", message: "must not use port 0; use a port between 1 and 65535" });
+  })
+  .meta({
+    description:
+      "The absolute http:// or https:// URL to call, at most 2048 characters. It must not carry credentials (user:password@: send them in an Authorization header, which is stored encrypted) nor use port 0.",
+  });
 
 const headers = z
   .record(z.string(), z.string({ error: "must be a string" }), { error: typeError("an object of string values") })
@@ -66,15 +81,26 @@ const headers = z
       }
       if (v.length > 8192) ctx.addIssue({ code: "custom", path: [k], message: "must be at most 8192 characters" });
       else if (/[\r\n]/.test(v)) ctx.addIssue({ code: "custom", path: [k], message: "must not contain CR or LF" });
+      else if (!HEADER_VALUE.test(v)) ctx.addIssue({ code: "custom", path: [k], message: "must contain only visible ASCII characters, spaces and tabs" });
     }
+  })
+  .meta({
+    description:
+      "Request headers: name → value, at most 50. Names are HTTP tokens; values hold only visible ASCII characters, spaces and tabs, at most 8192 characters. Values of secret-looking headers (Authorization, *-Token, …) are stored encrypted and shown as ***.",
   });
+
+const UNSAFE_INTEGER_MESSAGE = `must be an integer between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER} (larger ones lose precision); send it as a string`;
 
 const body = jsonValue
   .nullable()
   .superRefine((b, ctx) => {
+    for (const path of unsafeIntegerPaths(b)) ctx.addIssue({ code: "custom", path, message: UNSAFE_INTEGER_MESSAGE });
     if (b !== null && Buffer.byteLength(JSON.stringify(b), "utf8") > MAX_BODY_BYTES) {
       ctx.addIssue({ code: "custom", message: `must be at most ${MAX_BODY_BYTES} bytes when serialized` });
     }
+  })
+  .meta({
+    description: `The JSON value sent as the request body (null: no body; not allowed with GET and HEAD), at most ${MAX_BODY_BYTES} bytes serialized. Integers must lie within ±${Number.MAX_SAFE_INTEGER}: send larger ones (ids, amounts) as strings.`,
   });
 
 const cronExpression = z

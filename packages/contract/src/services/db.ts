@@ -4,7 +4,7 @@ import { TRPCError } from "@trpc/server";
 import { Prisma, type Db } from "@btick/db";
 
 /** The database clock (schedules are computed against it, like the worker does). */
-export async function dbNow(db: Db): Promise<Date> {
+export async function dbNow(db: Db | Prisma.TransactionClient): Promise<Date> {
   const rows = await db.$queryRaw<{ now: Date }[]>`select now() as now`;
   const now = rows[0]?.now;
   if (!now) throw new Error("select now() returned no row");

@@ -1,4 +1,6 @@
 // Job operations. Every query filters by tenant in its WHERE clause; another tenant's id is "not found".
+import { isDeepStrictEqual } from "node:util";
+
 import { TRPCError } from "@trpc/server";
 
 import { Prisma, type Db, type JobModel as Job } from "@btick/db";
@@ -16,6 +18,7 @@ import {
   type JobRotateSigningSecretInput,
 } from "../schemas/jobs.ts";
 import { dbNow, isRecordNotFound, notFound, wakeWorkers } from "./db.ts";
+import { checkJobQuota, DEFAULT_JOB_LIMITS, type JobLimits } from "./limits.ts";
 import { inIdOrder, likePattern, pageOfIds } from "./pagination.ts";
 import { developmentSecretsOptions, sealHeaders, secretContext, type SecretsOptions } from "./secrets.ts";
 import { toJob as serializeJob } from "./serialize.ts";
@@ -26,43 +29,51 @@ const defaultSecrets = () => developmentSecretsOptions();
 const jsonOrDbNull = (v: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull =>
   v === null || v === undefined ? Prisma.DbNull : (v as Prisma.InputJsonValue);
 
+/** Creating a job waits for the tenant's other creates (the quota lock); bound that wait. */
+const CREATE_TRANSACTION = { maxWait: 5_000, timeout: 10_000 };
+
 /**
  * Creates a job with a new signing secret, returned here in plain text once (it is stored encrypted).
- * Secret header values are encrypted; the job's `headers` keep the mask in their place.
+ * Secret header values are encrypted; the job's `headers` keep the mask in their place. The tenant's job quota is
+ * checked in the same transaction as the insert (see checkJobQuota).
  */
 export async function createJob(
   db: Db,
   principal: Principal,
   input: JobCreateInput,
   secrets: SecretsOptions = defaultSecrets(),
+  limits: JobLimits = DEFAULT_JOB_LIMITS,
 ): Promise<{ job: JobOutput; signing_secret: string }> {
   const sealed = sealHeaders(input.headers, { tenantId: principal.tenantId, secrets });
   if (sealed.issues.length > 0) throw validationError(sealed.issues);
   const signingSecret = generateWebhookSecret();
-  const now = await dbNow(db);
-  const job = await db.job.create({
-    data: {
-      tenantId: principal.tenantId,
-      name: input.name,
-      method: input.method,
-      url: input.url,
-      headers: sealed.headers,
-      secretHeaders: sealed.secretHeaders,
-      signingSecret: secrets.keyring.seal(signingSecret, secretContext(principal.tenantId)),
-      body: jsonOrDbNull(input.body),
-      cronExpression: input.cron_expression,
-      timezone: input.timezone,
-      retryMax: input.retry_max,
-      timeoutSeconds: input.timeout_seconds,
-      enabled: input.enabled,
-      concurrencyPolicy: input.concurrency_policy,
-      misfirePolicy: input.misfire_policy,
-      misfireCatchUpMax: input.misfire_catch_up_max,
-      maxRuns: input.max_runs,
-      nextRunAt: input.enabled ? nextRunAfter(input.cron_expression, input.timezone, now) : null,
-      createdBy: principalRef(principal),
-    },
-  });
+  const job = await db.$transaction(async (tx) => {
+    await checkJobQuota(tx, principal.tenantId, limits);
+    const now = await dbNow(tx);
+    return tx.job.create({
+      data: {
+        tenantId: principal.tenantId,
+        name: input.name,
+        method: input.method,
+        url: input.url,
+        headers: sealed.headers,
+        secretHeaders: sealed.secretHeaders,
+        signingSecret: secrets.keyring.seal(signingSecret, secretContext(principal.tenantId)),
+        body: jsonOrDbNull(input.body),
+        cronExpression: input.cron_expression,
+        timezone: input.timezone,
+        retryMax: input.retry_max,
+        timeoutSeconds: input.timeout_seconds,
+        enabled: input.enabled,
+        concurrencyPolicy: input.concurrency_policy,
+        misfirePolicy: input.misfire_policy,
+        misfireCatchUpMax: input.misfire_catch_up_max,
+        maxRuns: input.max_runs,
+        nextRunAt: input.enabled ? nextRunAfter(input.cron_expression, input.timezone, now) : null,
+        createdBy: principalRef(principal),
+      },
+    });
+  }, CREATE_TRANSACTION);
   if (job.enabled) await wakeWorkers(db);
   return { job: toJob(job, secrets), signing_secret: signingSecret };
 }
@@ -93,9 +104,12 @@ export async function listJobs(
 }
 
 /**
- * JSON merge patch: absent fields are unchanged, `body: null` clears the body, `headers` is replaced as a
- * whole. The merged job is re-checked with the cross-field rules. `next_run_at` is recomputed only when the
- * cron expression, timezone or enabled flag actually change, so a rename never moves the schedule.
+ * JSON merge patch of the job's top-level fields: absent fields are unchanged, `null` clears a nullable field
+ * (`body`, `max_runs`). `headers` and `body` are values and replaced whole (a body is an opaque payload; headers have
+ * the mask semantics of secret values). The merged job is re-checked with the cross-field rules. Only fields whose
+ * value changes are written; a patch that changes nothing leaves the row (and `updated_at`) untouched. `next_run_at`
+ * is recomputed only when the cron expression, timezone or enabled flag actually change, so a rename never moves
+ * the schedule.
  */
 export async function updateJob(
   db: Db,
@@ -119,27 +133,34 @@ export async function updateJob(
 
   const scheduleChanged =
     merged.cron_expression !== current.cronExpression || merged.timezone !== current.timezone || merged.enabled !== current.enabled;
+  /** The new value when the patch gives one that differs from the stored value, else undefined (not written). */
+  const changed = <T>(next: T | undefined, stored: unknown): T | undefined =>
+    next === undefined || isDeepStrictEqual(next, stored) ? undefined : next;
+  const headersChanged =
+    sealed !== null && !(isDeepStrictEqual(sealed.headers, current.headers) && isDeepStrictEqual(sealed.secretHeaders, current.secretHeaders));
+  const body = changed(patch.body, current.body);
   const data: Prisma.JobUpdateInput = {
-    name: patch.name,
-    method: patch.method,
-    url: patch.url,
-    headers: sealed?.headers,
-    secretHeaders: sealed?.secretHeaders,
-    body: patch.body === undefined ? undefined : jsonOrDbNull(patch.body),
-    cronExpression: patch.cron_expression,
-    timezone: patch.timezone,
-    retryMax: patch.retry_max,
-    timeoutSeconds: patch.timeout_seconds,
-    enabled: patch.enabled,
-    concurrencyPolicy: patch.concurrency_policy,
-    misfirePolicy: patch.misfire_policy,
-    misfireCatchUpMax: patch.misfire_catch_up_max,
+    name: changed(patch.name, current.name),
+    method: changed(patch.method, current.method),
+    url: changed(patch.url, current.url),
+    headers: headersChanged ? sealed.headers : undefined,
+    secretHeaders: headersChanged ? sealed.secretHeaders : undefined,
+    body: body === undefined ? undefined : jsonOrDbNull(body),
+    cronExpression: changed(patch.cron_expression, current.cronExpression),
+    timezone: changed(patch.timezone, current.timezone),
+    retryMax: changed(patch.retry_max, current.retryMax),
+    timeoutSeconds: changed(patch.timeout_seconds, current.timeoutSeconds),
+    enabled: changed(patch.enabled, current.enabled),
+    concurrencyPolicy: changed(patch.concurrency_policy, current.concurrencyPolicy),
+    misfirePolicy: changed(patch.misfire_policy, current.misfirePolicy),
+    misfireCatchUpMax: changed(patch.misfire_catch_up_max, current.misfireCatchUpMax),
     // null clears the per-job cap (merge patch).
-    maxRuns: patch.max_runs,
+    maxRuns: changed(patch.max_runs, current.maxRuns),
   };
   if (scheduleChanged) {
     data.nextRunAt = merged.enabled ? nextRunAfter(merged.cron_expression, merged.timezone, await dbNow(db)) : null;
   }
+  if (Object.values(data).every((v) => v === undefined)) return toJob(current, secrets);
   try {
     const job = await db.job.update({ where: { id: jobId, tenantId }, data });
     if (scheduleChanged && job.enabled) await wakeWorkers(db);

@@ -3,7 +3,7 @@
 // and the number of jobs a tenant may have.
 import { TRPCError } from "@trpc/server";
 
-import type { Db } from "@btick/db";
+import type { Prisma } from "@btick/db";
 import { createNetworkPolicy, literalHostProblem } from "@btick/net-policy";
 import { isValidTimeZone, nextRuns } from "@btick/scheduling";
 
@@ -86,9 +86,17 @@ export function checkJobPolicy(
   if (issues.length > 0) throw validationError(issues);
 }
 
-/** 429 when the tenant already has its maximum number of jobs (checked before a create; approximate under races). */
-export async function checkJobQuota(db: Db, tenantId: string, limits: JobLimits): Promise<void> {
-  const count = await db.job.count({ where: { tenantId } });
+/** Namespace (first key) of the per-tenant advisory lock that serializes job creation; the second key is the tenant. */
+const JOB_QUOTA_LOCK_NAMESPACE = 7314;
+
+/**
+ * 429 when the tenant already has its maximum number of jobs. Call it inside the transaction that inserts the job:
+ * it first takes a per-tenant lock held until that transaction ends, so concurrent creates of one tenant (parallel
+ * requests, a tRPC batch, several API processes) count and insert one after the other and cannot overshoot.
+ */
+export async function checkJobQuota(tx: Prisma.TransactionClient, tenantId: string, limits: JobLimits): Promise<void> {
+  await tx.$executeRaw`select pg_advisory_xact_lock(${JOB_QUOTA_LOCK_NAMESPACE}::int, hashtext(${tenantId}::text))`;
+  const count = await tx.job.count({ where: { tenantId } });
   if (count >= limits.maxJobsPerTenant) {
     throw new TRPCError({
       code: "TOO_MANY_REQUESTS",

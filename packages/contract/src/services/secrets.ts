@@ -78,7 +78,8 @@ export interface SealedHeaders {
 /**
  * Splits submitted headers into the stored (masked) headers and the encrypted secret values. A secret header
  * whose submitted value is the mask keeps the value stored for that name (case-insensitively), so a client can
- * send back what it read without destroying the secret.
+ * send back what it read without destroying the secret; a value sealed with an older key is re-sealed with the
+ * current one on the way.
  */
 export function sealHeaders(
   input: Record<string, string>,
@@ -96,9 +97,13 @@ export function sealHeaders(
     }
     let envelope: string | undefined;
     if (value !== MASK) {
-      envelope = opts.secrets.keyring.seal(value, secretContext(opts.tenantId));
+      // The value already stored (under the current key) keeps its envelope, so sending it again changes nothing.
+      envelope =
+        storedEnvelope !== undefined && opensTo(opts.secrets, storedEnvelope, opts.tenantId, value)
+          ? storedEnvelope
+          : opts.secrets.keyring.seal(value, secretContext(opts.tenantId));
     } else if (storedEnvelope !== undefined && isEnvelope(storedEnvelope)) {
-      envelope = storedEnvelope;
+      envelope = resealIfStale(opts.secrets, storedEnvelope, opts.tenantId);
     } else {
       // A value stored in plain text before the header counted as secret: encrypt it now.
       const plain = findCaseInsensitive(storedHeaders, name);
@@ -112,6 +117,29 @@ export function sealHeaders(
     out.secretHeaders[name] = envelope;
   }
   return out;
+}
+
+/**
+ * An envelope sealed with an older key, re-sealed with the current one (finishing a key rotation for this value);
+ * a current envelope, or one no configured key opens (the worker reports that when it runs), is kept as is.
+ */
+function resealIfStale(secrets: SecretsOptions, envelope: string, tenantId: string): string {
+  if (!secrets.keyring.isStale(envelope)) return envelope;
+  try {
+    return secrets.keyring.seal(secrets.keyring.open(envelope, secretContext(tenantId)), secretContext(tenantId));
+  } catch {
+    return envelope;
+  }
+}
+
+/** Whether `envelope` is sealed with the current key and decrypts to `value`. */
+function opensTo(secrets: SecretsOptions, envelope: string, tenantId: string, value: string): boolean {
+  if (!isEnvelope(envelope) || secrets.keyring.isStale(envelope)) return false;
+  try {
+    return secrets.keyring.open(envelope, secretContext(tenantId)) === value;
+  } catch {
+    return false;
+  }
 }
 
 /** Masks the values of secret-looking headers (defence in depth for values stored before a pattern existed). */
