@@ -8,7 +8,6 @@
 //                                            routes relative to /ui: app.get("/jobs/:jobId", …) serves /ui/jobs/:jobId
 // How to write a page: see the comment at the top of src/ui/layout.tsx.
 import cookie from "@fastify/cookie";
-import rateLimit from "@fastify/rate-limit";
 import kitaHtml from "@kitajs/fastify-html-plugin";
 import { TRPCError } from "@trpc/server";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -27,18 +26,41 @@ import { jobsPages } from "../ui/pages/jobs/index.tsx";
 import { assetsPlugin } from "../ui/assets.ts";
 import { envelopeForFastifyError } from "./errors.ts";
 import { CsrfError, sessionPlugin, type UiState } from "./session.ts";
+import { FixedWindowCounter } from "./windowCounter.ts";
 
 export interface ThrottleOptions {
   /** Sign-in attempts per client IP per window. */
   loginPerIp: number;
   /** Sign-in attempts per email address per window (whatever the IP). */
   loginPerAccount: number;
-  /** Registrations per client IP per window. */
+  /** Registration attempts per client IP per window. */
   registerPerIp: number;
+  /** Password-change attempts per signed-in user per window. */
+  passwordChangePerUser: number;
   windowMs: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottleOptions = { loginPerIp: 30, loginPerAccount: 10, registerPerIp: 20, windowMs: 15 * 60_000 };
+export const DEFAULT_THROTTLE: ThrottleOptions = { loginPerIp: 30, loginPerAccount: 10, registerPerIp: 20, passwordChangePerUser: 10, windowMs: 15 * 60_000 };
+
+/**
+ * The UI's throttles: counters of this server instance, independent of the API's rate limits (plugins/security.ts),
+ * so they apply whatever API_RATE_LIMIT_PER_MINUTE says. Over a limit the page answers 429 with Retry-After.
+ */
+export interface UiLimiters {
+  loginPerIp: FixedWindowCounter;
+  loginPerAccount: FixedWindowCounter;
+  registerPerIp: FixedWindowCounter;
+  passwordChangePerUser: FixedWindowCounter;
+}
+
+export function createUiLimiters(t: ThrottleOptions): UiLimiters {
+  return {
+    loginPerIp: new FixedWindowCounter(t.loginPerIp, t.windowMs),
+    loginPerAccount: new FixedWindowCounter(t.loginPerAccount, t.windowMs),
+    registerPerIp: new FixedWindowCounter(t.registerPerIp, t.windowMs),
+    passwordChangePerUser: new FixedWindowCounter(t.passwordChangePerUser, t.windowMs),
+  };
+}
 
 export interface UiOptions {
   db: Db;
@@ -98,10 +120,9 @@ async function renderError(request: FastifyRequest, reply: FastifyReply, view: E
 }
 
 async function pagesContext(app: FastifyInstance, opts: UiOptions): Promise<void> {
-  const throttle = { ...DEFAULT_THROTTLE, ...opts.throttle };
+  const limiters = createUiLimiters({ ...DEFAULT_THROTTLE, ...opts.throttle });
   await app.register(cookie, { secret: opts.sessionSecret, hook: "onRequest" });
   await app.register(kitaHtml);
-  await app.register(rateLimit, { global: false });
   await app.register(sessionPlugin, { db: opts.db, api: { secrets: opts.secrets, limits: opts.limits }, secret: opts.sessionSecret, ttlHours: opts.sessionTtlHours });
 
   // Security headers (CSP, framing, nosniff) come from the server-wide helmet registration (plugins/security.ts).
@@ -125,7 +146,7 @@ async function pagesContext(app: FastifyInstance, opts: UiOptions): Promise<void
   });
 
   await app.register(homePages);
-  await app.register(authPages, { throttle });
+  await app.register(authPages, { limiters });
 
   // Everything under /ui requires a session.
   await app.register(
@@ -136,7 +157,7 @@ async function pagesContext(app: FastifyInstance, opts: UiOptions): Promise<void
       );
       ui.get("/", async (_request, reply) => reply.redirect("/ui/jobs", 303));
       await ui.register(apiKeyPages);
-      await ui.register(accountPages);
+      await ui.register(accountPages, { limiters });
       await ui.register(jobsPages);
     },
     { prefix: "/ui" },

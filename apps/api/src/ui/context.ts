@@ -7,6 +7,7 @@ import { SCOPES } from "@btick/auth";
 import { createCaller, createContext, envelopeFromTRPCError } from "@btick/contract";
 
 import type { SessionUser } from "../plugins/session.ts";
+import type { FixedWindowCounter } from "../plugins/windowCounter.ts";
 
 export { endSession, setFlash, startSession, type Flash, type SessionUser, type UiState } from "../plugins/session.ts";
 
@@ -22,6 +23,21 @@ export class UiHttpError extends Error {
 }
 
 export const notFoundPage = (what = "page") => new UiHttpError(404, `This ${what} does not exist or is not yours.`);
+
+export const THROTTLED = "Too many attempts. Wait a few minutes and try again.";
+
+/**
+ * Counts an attempt against a throttle (sign-in, registration, password change); over the limit it throws the 429
+ * page with Retry-After instead.
+ *
+ *   throttle(reply, limiters.loginPerIp, request.ip);
+ */
+export function throttle(reply: FastifyReply, counter: FixedWindowCounter, key: string): void {
+  const wait = counter.attempt(key);
+  if (wait === 0) return;
+  void reply.header("retry-after", String(wait));
+  throw new UiHttpError(429, THROTTLED);
+}
 
 export function isHtmx(request: FastifyRequest): boolean {
   return request.headers["hx-request"] === "true";

@@ -3,7 +3,7 @@
 // - GET/POST /login, GET/POST /register are guest pages: a signed-in user is redirected (303) to /ui/jobs.
 // - Login failures all read "Email or password is invalid." (unknown email, wrong password, malformed input); an
 //   unknown email still costs one argon2 verification. POST /login is throttled per client IP and per email
-//   address (@fastify/rate-limit); over the limit the form answers 429.
+//   address (the UI's own counters, see UiLimiters in plugins/ui.ts); over the limit the form answers 429.
 // - Registration never says that an email is taken: a duplicate gets the same generic message as any other
 //   failure to create the account (plus a hint to sign in), the password is hashed either way, and no session is
 //   started. Without email verification a determined visitor can still infer it (the account was not created),
@@ -15,15 +15,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createUser, DuplicateEmailError, MIN_PASSWORD_LENGTH, normalizeEmail, authenticateUser, UserInputError } from "@btick/contract/users";
 
 import { pruneExpiredSessions } from "../../plugins/session.ts";
-import type { ThrottleOptions } from "../../plugins/ui.ts";
+import type { UiLimiters } from "../../plugins/ui.ts";
 import { Alert } from "../components/Alert.tsx";
 import { Button } from "../components/Button.tsx";
 import { Form, FormField } from "../components/FormField.tsx";
-import { endSession, setFlash, startSession, UiHttpError, type FieldErrors, type UiState } from "../context.ts";
+import { endSession, setFlash, startSession, throttle, type FieldErrors, type UiState } from "../context.ts";
 import { Card, Layout } from "../layout.tsx";
 
 export const LOGIN_FAILED = "Email or password is invalid.";
-export const THROTTLED = "Too many attempts. Wait a few minutes and try again.";
+export { THROTTLED } from "../context.ts";
 export const REGISTER_FAILED = "We could not create an account with these details. If you already have an account, sign in instead.";
 
 const str = (v: unknown) => (typeof v === "string" ? v : "");
@@ -109,8 +109,8 @@ function emailKey(request: FastifyRequest): string {
   }
 }
 
-export async function authPages(app: FastifyInstance, opts: { throttle: ThrottleOptions }): Promise<void> {
-  const { throttle } = opts;
+export async function authPages(app: FastifyInstance, opts: { limiters: UiLimiters }): Promise<void> {
+  const { limiters } = opts;
   const guestOnly = async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.ui.user) await reply.redirect("/ui/jobs", 303);
   };
@@ -120,17 +120,10 @@ export async function authPages(app: FastifyInstance, opts: { throttle: Throttle
     return reply.html(<LoginPage ui={request.ui} email="" next={safeNext(q.next)} />);
   });
 
-  // Two independent limiters (@fastify/rate-limit runs only one `rateLimit` hook per request, so both are
-  // checked here with createRateLimit): per client IP, and per email address whatever the IP.
-  const limiters = [
-    app.createRateLimit({ max: throttle.loginPerIp, timeWindow: throttle.windowMs, keyGenerator: (r) => `login-ip:${r.ip}` }),
-    app.createRateLimit({ max: throttle.loginPerAccount, timeWindow: throttle.windowMs, keyGenerator: (r) => `login-account:${emailKey(r)}` }),
-  ];
-  const throttleLogin = async (request: FastifyRequest) => {
-    for (const limit of limiters) {
-      const result = await limit(request);
-      if (!result.isAllowed && result.isExceeded) throw new UiHttpError(429, THROTTLED);
-    }
+  // Two independent limits: per client IP, and per email address whatever the IP.
+  const throttleLogin = async (request: FastifyRequest, reply: FastifyReply) => {
+    throttle(reply, limiters.loginPerIp, request.ip);
+    throttle(reply, limiters.loginPerAccount, emailKey(request));
   };
 
   app.post(
@@ -158,7 +151,7 @@ export async function authPages(app: FastifyInstance, opts: { throttle: Throttle
     "/register",
     {
       onRequest: guestOnly,
-      preHandler: app.rateLimit({ max: throttle.registerPerIp, timeWindow: throttle.windowMs, keyGenerator: (r) => `register-ip:${r.ip}` }),
+      preHandler: async (request, reply) => throttle(reply, limiters.registerPerIp, request.ip),
     },
     async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
