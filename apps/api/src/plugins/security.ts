@@ -43,6 +43,13 @@ export const CONTENT_SECURITY_POLICY = {
   "object-src": ["'none'"],
 };
 
+/** The policy as a header value, with some directives replaced (e.g. a per-response style nonce on /docs). */
+export function contentSecurityPolicy(overrides: Partial<Record<keyof typeof CONTENT_SECURITY_POLICY, string[]>> = {}): string {
+  return Object.entries({ ...CONTENT_SECURITY_POLICY, ...overrides })
+    .map(([name, values]) => `${name} ${values.join(" ")}`)
+    .join(";");
+}
+
 export const isApiPath = (url: string) => url.startsWith(`${REST_BASE_PATH}/`) || url === REST_BASE_PATH || url.startsWith("/trpc/");
 
 /** Rate-limit bucket: the API key's public prefix when the bearer token is a well-formed key, else the client IP. */
