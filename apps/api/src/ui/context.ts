@@ -50,17 +50,50 @@ export function currentUser(request: FastifyRequest): SessionUser {
   return user;
 }
 
+/** Printable path and query characters; no spaces, quotes, backslashes or control characters. */
+const UI_PATH = /^\/ui(?:[/?][A-Za-z0-9\-._~/?=&%+,:@]*)?$/;
+
+/**
+ * `value` when it is a path of this UI that is safe to redirect to (`/ui` or `/ui/…` and a query: plain ASCII, no
+ * `//`, no `..` segment, no control characters that would break the Location header), otherwise `fallback`.
+ * Every redirect target taken from a request goes through it: `return_to` of row actions, `next` of sign-in.
+ */
+export function safeUiPath(value: unknown, fallback: string): string {
+  if (typeof value !== "string" || value.length > 2048 || !UI_PATH.test(value)) return fallback;
+  const path = value.split("?")[0] ?? "";
+  return path.includes("//") || path.split("/").includes("..") ? fallback : value;
+}
+
+/** /login, remembering `next` (a safe UI path) to return to after signing in. */
+export function loginUrl(next: string | null): string {
+  const target = next === null ? null : safeUiPath(next, "");
+  return target ? `/login?next=${encodeURIComponent(target)}` : "/login";
+}
+
+/** The page an htmx request was made from (its HX-Current-URL), as a path, or null. */
+function htmxCurrentPath(request: FastifyRequest): string | null {
+  const current = request.headers["hx-current-url"];
+  if (typeof current !== "string") return null;
+  try {
+    const url = new URL(current);
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Guard hook (onRequest) for pages that need a session: a normal request is redirected (303) to /login, an htmx
- * request gets 401 with `HX-Redirect: /login` so htmx does a full-page navigation. Every route under /ui is
- * registered behind it already (see plugins/ui.ts); use it directly only for other paths.
+ * request gets 401 with `HX-Redirect: /login…` so htmx does a full-page navigation. The login page gets the page
+ * to come back to as `next`: the requested one for a GET, the page an htmx request came from. Every route under
+ * /ui is registered behind it already (see plugins/ui.ts); use it directly only for other paths.
  */
 export async function requireUser(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (request.ui.user) return;
   if (isHtmx(request)) {
-    await reply.status(401).header("hx-redirect", "/login").send("");
+    await reply.status(401).header("hx-redirect", loginUrl(htmxCurrentPath(request))).send("");
   } else {
-    await reply.redirect("/login", 303);
+    await reply.redirect(loginUrl(request.method === "GET" ? request.url : null), 303);
   }
 }
 

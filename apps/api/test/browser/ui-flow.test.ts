@@ -222,7 +222,7 @@ describe("web UI in a browser", { timeout: 180_000 }, () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL("**/login");
     await page.goto("/ui/jobs");
-    await page.waitForURL("**/login");
+    await page.waitForURL(`**/login?next=${encodeURIComponent("/ui/jobs")}`);
     expect(pageErrors).toEqual([]);
   });
 });

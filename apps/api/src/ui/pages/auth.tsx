@@ -19,7 +19,7 @@ import type { UiLimiters } from "../../plugins/ui.ts";
 import { Alert } from "../components/Alert.tsx";
 import { Button } from "../components/Button.tsx";
 import { Form, FormField } from "../components/FormField.tsx";
-import { endSession, setFlash, startSession, throttle, type FieldErrors, type UiState } from "../context.ts";
+import { endSession, safeUiPath, setFlash, startSession, throttle, type FieldErrors, type UiState } from "../context.ts";
 import { Card, Layout } from "../layout.tsx";
 
 export const LOGIN_FAILED = "Email or password is invalid.";
@@ -29,10 +29,7 @@ export const REGISTER_FAILED = "We could not create an account with these detail
 const str = (v: unknown) => (typeof v === "string" ? v : "");
 
 /** Only same-site paths under /ui are followed after sign-in. */
-function safeNext(v: unknown): string {
-  const s = str(v);
-  return /^\/ui(\/[A-Za-z0-9/_\-?=&%.]*)?$/.test(s) && !s.startsWith("//") ? s : "/ui/jobs";
-}
+const safeNext = (v: unknown) => safeUiPath(v, "/ui/jobs");
 
 function LoginPage({ ui, email, error, next }: { ui: UiState; email: string; error?: string; next: string }): JSX.Element {
   return (
@@ -112,7 +109,7 @@ function emailKey(request: FastifyRequest): string {
 export async function authPages(app: FastifyInstance, opts: { limiters: UiLimiters }): Promise<void> {
   const { limiters } = opts;
   const guestOnly = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.ui.user) await reply.redirect("/ui/jobs", 303);
+    if (request.ui.user) await reply.redirect(safeNext((request.query as Record<string, unknown>).next), 303);
   };
 
   app.get("/login", { onRequest: guestOnly }, async (request, reply) => {

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { PropsWithChildren } from "@kitajs/html";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
-import { isHtmx, setFlash, uiCaller, type UiCaller } from "../../context.ts";
+import { isHtmx, safeUiPath, setFlash, uiCaller, type UiCaller } from "../../context.ts";
 import { Layout } from "../../layout.tsx";
 import type { UiState } from "../../../plugins/session.ts";
 import { DeleteConfirm, JobDetail, RunsPanel } from "./detail.tsx";
@@ -65,8 +65,7 @@ function Page(props: PropsWithChildren<{ ui: UiState; title: string }>): JSX.Ele
 
 /** Only same-site UI paths are acceptable redirect targets. */
 function returnTo(request: FastifyRequest, fallback: string): string {
-  const r = one(body(request).return_to);
-  return r.startsWith("/ui/") && !r.startsWith("//") && !r.includes("\\") ? r : fallback;
+  return safeUiPath(one(body(request).return_to), fallback);
 }
 
 async function lastRunOf(api: UiCaller, jobId: string): Promise<Run | null> {
