@@ -24,7 +24,7 @@ import { ErrorPage } from "../ui/pages/errors.tsx";
 import { homePages } from "../ui/pages/home.tsx";
 import { jobsPages } from "../ui/pages/jobs/index.tsx";
 import { assetsPlugin } from "../ui/assets.ts";
-import { envelopeForFastifyError } from "./errors.ts";
+import { envelopeForFastifyError, NOT_FOUND_PAGE_MESSAGE, type HtmlErrors } from "./errors.ts";
 import { CsrfError, sessionPlugin, type UiState } from "./session.ts";
 import { FixedWindowCounter } from "./windowCounter.ts";
 
@@ -72,7 +72,7 @@ export interface UiOptions {
   throttle?: Partial<ThrottleOptions>;
 }
 
-const NOT_FOUND_MESSAGE = "This page does not exist, or what it shows was deleted or belongs to someone else.";
+const NOT_FOUND_MESSAGE = NOT_FOUND_PAGE_MESSAGE;
 
 interface ErrorView {
   status: number;
@@ -164,20 +164,29 @@ async function pagesContext(app: FastifyInstance, opts: UiOptions): Promise<void
   );
 }
 
-/**
- * The HTML 404 page for unknown paths outside the UI's own contexts (e.g. /nope opened in a browser). Rendered
- * without a session lookup, so it shows the guest header.
- */
-export async function standaloneNotFound(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const ui: UiState = { db: null as unknown as Db, api: {}, user: null, sessionId: null, csrfToken: "", flash: null };
-  const html = await ErrorPage({ ui, status: 404, message: NOT_FOUND_MESSAGE });
-  return reply
-    .status(404)
-    .type("text/html; charset=utf-8")
-    .header("cache-control", "no-store")
-    .header("x-content-type-options", "nosniff")
-    .send(`<!doctype html>${html}`);
+/** The paths the web UI owns (outside them, HTML error pages are only for browsers that ask for HTML). */
+export function isUiPath(path: string): boolean {
+  return path === "/" || path === "/login" || path === "/register" || path === "/logout" || path === "/ui" || path.startsWith("/ui/");
 }
+
+/**
+ * HTML error pages for errors raised outside the UI's own contexts: unknown paths opened in a browser (/nope), a
+ * wrong method on a UI path (PUT /login), a malformed URL (/ui/%E0%A4%A). Rendered without a session lookup, so
+ * they show the guest header.
+ */
+export const standaloneErrorPages: HtmlErrors = {
+  owns: isUiPath,
+  async render(reply, status, message) {
+    const ui: UiState = { db: null as unknown as Db, api: {}, user: null, sessionId: null, csrfToken: "", flash: null };
+    const html = await ErrorPage({ ui, status, message });
+    return reply
+      .status(status)
+      .type("text/html; charset=utf-8")
+      .header("cache-control", "no-store")
+      .header("x-content-type-options", "nosniff")
+      .send(`<!doctype html>${html}`);
+  },
+};
 
 export async function uiPlugin(app: FastifyInstance, opts: UiOptions): Promise<void> {
   await app.register(assetsPlugin);

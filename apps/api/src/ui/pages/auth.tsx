@@ -9,7 +9,7 @@
 //   started. Without email verification a determined visitor can still infer it (the account was not created),
 //   which the per-IP throttle keeps slow. Field rules (email shape, password 8..1024 characters) are shown per
 //   field: they say nothing about existing accounts.
-// - POST /logout deletes the session row and clears the cookie.
+// - POST /logout deletes the session row and clears the cookie; GET /logout shows a page with the sign-out button.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 import { createUser, DuplicateEmailError, MIN_PASSWORD_LENGTH, normalizeEmail, authenticateUser, UserInputError } from "@btick/contract/users";
@@ -172,6 +172,26 @@ export async function authPages(app: FastifyInstance, opts: { limiters: UiLimite
       }
     },
   );
+
+  // Signing out changes state, so it is a POST (the header's button); GET /logout offers that button.
+  app.get("/logout", async (request, reply) => {
+    if (!request.ui.user) return reply.redirect("/login", 303);
+    return reply.html(
+      <Layout ui={request.ui} title="Sign out" narrow>
+        <Card>
+          <h1 class="text-xl font-semibold tracking-tight">Sign out of BTick?</h1>
+          <p class="mt-1 text-sm text-slate-600">
+            Signed in as <span safe>{request.ui.user.email}</span>.
+          </p>
+          <Form ui={request.ui} action="/logout" class="mt-6">
+            <Button type="submit" variant="primary" class="w-full">
+              Sign out
+            </Button>
+          </Form>
+        </Card>
+      </Layout>,
+    );
+  });
 
   app.post("/logout", async (request, reply) => {
     await endSession(request, reply);
