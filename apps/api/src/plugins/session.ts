@@ -8,7 +8,8 @@
 // CSRF: every state-changing UI request must carry a token, as the `_csrf` form field or the `X-CSRF-Token`
 // header (htmx sends it from <body hx-headers>). Signed-in: HMAC(secret, "session" + session token). Guests
 // (login/register forms): HMAC(secret, "guest" + the random `btick_csrf` cookie), so login CSRF is covered too.
-// Tokens are derived, not stored; a mismatch is a 403 page.
+// Tokens are derived, not stored; a mismatch is a 403 page. Sign-out without a live session needs no token (it
+// changes nothing): a stale tab still signs out.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -55,6 +56,13 @@ declare module "fastify" {
   interface FastifyRequest {
     /** UI request state; only set inside the UI plugin's context. */
     ui: UiState;
+  }
+  interface FastifyContextConfig {
+    /**
+     * "signed-in": the route needs the CSRF token only when a session is live (POST /logout: a stale tab whose
+     * session ended elsewhere can still sign out, which changes nothing). Default: always required.
+     */
+    csrf?: "signed-in";
   }
 }
 
@@ -191,6 +199,7 @@ async function session(app: FastifyInstance, opts: SessionOptions): Promise<void
   // CSRF check after body parsing (the token may be a form field).
   app.addHook("preValidation", async (request) => {
     if (!UNSAFE_METHODS.has(request.method)) return;
+    if (request.routeOptions.config.csrf === "signed-in" && request.ui.user === null) return;
     const body = request.body as Record<string, unknown> | null | undefined;
     const fromBody = body && typeof body === "object" ? body[CSRF_FIELD] : undefined;
     const fromHeader = request.headers[CSRF_HEADER];

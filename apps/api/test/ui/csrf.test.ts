@@ -71,4 +71,19 @@ describe("CSRF", () => {
     expect((await c.post("/logout", {}, { csrf: false })).statusCode).toBe(403);
     expect((await c.get("/ui/account")).statusCode).toBe(200);
   });
+
+  it("lets a stale tab sign out once its session has ended elsewhere, and still protects a live session", async () => {
+    const c = await signedIn();
+    await c.get("/ui/jobs");
+    const staleToken = c.csrf;
+    // The session ends elsewhere (sign-out in another tab, a password change, expiry).
+    await db.prisma.session.deleteMany({});
+    const res = await c.post("/logout", { _csrf: staleToken });
+    expect([res.statusCode, res.headers.location]).toEqual([303, "/login"]);
+    expect((await c.get("/ui/account")).statusCode).toBe(303);
+    // With a live session the token is still required.
+    const live = await signedIn();
+    expect((await live.post("/logout", { _csrf: staleToken })).statusCode).toBe(403);
+    expect((await live.get("/ui/account")).statusCode).toBe(200);
+  });
 });
