@@ -9,7 +9,7 @@ import { createCaller, createContext, envelopeFromTRPCError } from "@btick/contr
 import type { SessionUser } from "../plugins/session.ts";
 import type { FixedWindowCounter } from "../plugins/windowCounter.ts";
 
-export { endSession, setFlash, startSession, type Flash, type SessionUser, type UiState } from "../plugins/session.ts";
+export { endSession, setFlash, setReveal, startSession, takeReveal, type Flash, type Reveal, type SessionUser, type UiState } from "../plugins/session.ts";
 
 /** Thrown by a page handler to answer with the HTML error page for `status` (404, 403, ...). */
 export class UiHttpError extends Error {

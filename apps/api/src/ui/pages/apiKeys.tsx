@@ -1,5 +1,7 @@
-// /ui/api-keys: the tenant's keys (Active / Expired / Revoked), revoke through htmx, and the create form that shows
-// the raw key exactly once. Everything goes through the apiKeys.* procedures.
+// /ui/api-keys: the tenant's keys (Active / Expired / Revoked), revoke through htmx, and the create form. The raw
+// key is shown exactly once, Post/Redirect/Get: the POST keeps it in the session (setReveal) and answers 303 to
+// /ui/api-keys/created, which takes it out again; reloading that page shows it no more and re-posts nothing.
+// Everything goes through the apiKeys.* procedures.
 import type { FastifyInstance } from "fastify";
 
 import { SCOPES, type Scope } from "@btick/auth";
@@ -13,7 +15,7 @@ import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { Field, Form, FormField, Select } from "../components/FormField.tsx";
 import { Pagination } from "../components/Pagination.tsx";
 import { EmptyRow, Table, Td } from "../components/Table.tsx";
-import { formErrors, isHtmx, setFlash, uiCaller, type FieldErrors } from "../context.ts";
+import { formErrors, isHtmx, setFlash, setReveal, takeReveal, uiCaller, type FieldErrors, type Reveal } from "../context.ts";
 import { Card, Layout, PageHeader } from "../layout.tsx";
 import { DEFAULT_KEY_SCOPES, SCOPE_DESCRIPTIONS } from "../scopes.ts";
 
@@ -182,7 +184,9 @@ function NewKeyPage({ ui, values, errors }: { ui: UiState; values: NewKeyValues;
   );
 }
 
-function CreatedKeyPage({ ui, apiKey, rawKey }: { ui: UiState; apiKey: ApiKey; rawKey: string }): JSX.Element {
+type CreatedKey = Extract<Reveal, { kind: "api_key" }>;
+
+function CreatedKeyPage({ ui, apiKey, rawKey }: { ui: UiState; apiKey: Pick<CreatedKey, "name" | "scopes">; rawKey: string }): JSX.Element {
   return (
     <Layout ui={ui} title="API key created" nav="api-keys">
       <PageHeader title="API key created" />
@@ -243,7 +247,9 @@ export async function apiKeyPages(app: FastifyInstance): Promise<void> {
         scopes: values.scopes as Scope[],
         expires_at: days === null ? null : new Date(Date.now() + days * 86_400_000).toISOString(),
       });
-      return reply.status(201).html(<CreatedKeyPage ui={request.ui} apiKey={created.api_key} rawKey={created.raw_key} />);
+      const { api_key: key } = created;
+      await setReveal(request, { kind: "api_key", keyId: key.id, name: key.name, scopes: key.scopes, rawKey: created.raw_key });
+      return reply.redirect("/ui/api-keys/created", 303);
     } catch (err) {
       const errors = formErrors(err);
       // Scope errors arrive per entry ("scopes.0"); show them once on the group.
@@ -255,6 +261,15 @@ export async function apiKeyPages(app: FastifyInstance): Promise<void> {
       }
       return reply.status(422).html(<NewKeyPage ui={request.ui} values={values} errors={errors} />);
     }
+  });
+
+  app.get("/api-keys/created", async (request, reply) => {
+    const created = await takeReveal(request, "api_key");
+    if (created === null) {
+      setFlash(request, reply, { kind: "info", message: "A new key is shown only once, right after it is created; create another if it is lost." });
+      return reply.redirect("/ui/api-keys", 303);
+    }
+    return reply.html(<CreatedKeyPage ui={request.ui} apiKey={created} rawKey={created.rawKey} />);
   });
 
   app.post("/api-keys/:keyId/revoke", async (request, reply) => {
