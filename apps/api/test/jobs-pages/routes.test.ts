@@ -3,6 +3,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { developmentSecretsOptions } from "@btick/contract";
 import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
 
 import { buildServer } from "../../src/server.ts";
@@ -68,6 +69,44 @@ describe("job pages", () => {
     expect(page.body).toContain("At 03:00");
     // Not polling: nothing is running and the next run is hours away.
     expect(page.body).toContain('data-polling="false"');
+  });
+
+  it("shows the new job's signing secret once, and a new one after rotation with the old one's deadline", async () => {
+    const { client, tenantId } = await signedIn();
+    const id = await createJob(client);
+    const stored = () => db.prisma.job.findUniqueOrThrow({ where: { id } });
+    const decrypt = (envelope: string | null) => developmentSecretsOptions().keyring.open(envelope ?? "", `tenant:${tenantId}`);
+    const secretOn = (html: string) => /id="signing-secret"[^>]*value="([^"]+)"/.exec(html)?.[1] ?? null;
+
+    const page = await client.get(`/ui/jobs/${id}`);
+    const first = secretOn(page.body);
+    expect(first).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(first).toBe(decrypt((await stored()).signingSecret));
+    expect(page.body).toContain('data-copy-target="signing-secret"');
+    expect(page.body).toContain("shown only this once");
+    // Shown once: the next load of the page (or the live panel) does not have it.
+    const again = await client.get(`/ui/jobs/${id}`);
+    expect(secretOn(again.body)).toBeNull();
+    expect(again.body).not.toContain(first ?? "-");
+    expect(again.body).toContain("Rotate signing secret");
+
+    const rotated = await client.post(`/ui/jobs/${id}/rotate-signing-secret`);
+    expect([rotated.statusCode, rotated.headers.location]).toEqual([303, `/ui/jobs/${id}`]);
+    const after = await client.get(`/ui/jobs/${id}`);
+    const second = secretOn(after.body);
+    expect(second).toMatch(/^whsec_/);
+    expect(second).not.toBe(first);
+    const job = await stored();
+    expect(second).toBe(decrypt(job.signingSecret));
+    expect(decrypt(job.signingSecretPrevious)).toBe(first);
+    const until = job.signingSecretPreviousExpiresAt?.toISOString() ?? "";
+    expect(after.body).toMatch(/previous secret[^<]*stays valid/i);
+    expect(after.body).toContain(`datetime="${until}"`);
+    expect(secretOn((await client.get(`/ui/jobs/${id}`)).body)).toBeNull();
+
+    // Through htmx, the rotation answers with a full-page redirect.
+    const htmx = await client.post(`/ui/jobs/${id}/rotate-signing-secret`, {}, { headers: { "hx-request": "true" } });
+    expect([htmx.statusCode, htmx.headers["hx-redirect"]]).toEqual([200, `/ui/jobs/${id}`]);
   });
 
   it("re-renders the form with 422, the typed values and every API message per field", async () => {

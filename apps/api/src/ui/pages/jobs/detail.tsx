@@ -1,5 +1,6 @@
 // /ui/jobs/{jobId}: schedule, configuration (secrets masked), a duration chart and the latest runs, which poll
 // while a run is in progress or the next one is imminent.
+import type { Reveal } from "../../context.ts";
 import type { SchedulePreview } from "./form.tsx";
 import { Badge, btn, Code, Field, Instant, link, Section } from "./bits.tsx";
 import { formatDuration, formatInZone, maskHeaders, prettyJsonValue, RUN_STATUS_TONE } from "./format.ts";
@@ -206,6 +207,89 @@ export interface JobDetailProps {
   now: Date;
   watch: number;
   csrfToken: string;
+  /** A signing secret to show once (right after the job was created or its secret rotated). */
+  signingSecret?: SigningSecretReveal | null;
+}
+
+export type SigningSecretReveal = Extract<Reveal, { kind: "signing_secret" }>;
+
+/** The new signing secret, shown once with a copy button. */
+export function SigningSecretPanel(props: { reveal: SigningSecretReveal; timeZone: string }): JSX.Element {
+  const r = props.reveal;
+  return (
+    <section class="space-y-3 rounded-lg bg-amber-50 p-4 ring-1 ring-amber-300 sm:p-5" aria-labelledby="signing-secret-heading" id="new-signing-secret">
+      <h2 id="signing-secret-heading" class="text-base font-semibold text-amber-950">
+        {r.rotated ? "New signing secret" : "Signing secret"}
+      </h2>
+      <p class="text-sm text-amber-950">
+        Copy it now: it is shown only this once. Targets use it to check the <code>webhook-signature</code> header of
+        every request (Standard Webhooks).
+      </p>
+      <div class="flex flex-col gap-2 sm:flex-row">
+        <label for="signing-secret" class="sr-only">
+          Signing secret
+        </label>
+        <input
+          id="signing-secret"
+          type="text"
+          readonly
+          value={r.secret}
+          class="block w-full min-w-0 rounded-md border-0 bg-white px-3 py-2 font-mono text-sm ring-1 ring-amber-300 ring-inset focus:ring-2 focus:ring-indigo-600 focus:outline-none"
+        />
+        <button type="button" data-copy-target="signing-secret" class={`${btn.base} ${btn.primary}`}>
+          Copy
+        </button>
+      </div>
+      {r.rotated ? (
+        r.previousExpiresAt ? (
+          <p class="text-sm text-amber-950">
+            The previous secret stays valid until <Instant iso={r.previousExpiresAt} timeZone={props.timeZone} />: until then every request
+            carries a second signature made with it, so targets can switch at their own pace.
+          </p>
+        ) : (
+          <p class="text-sm text-amber-950">Requests are signed with this secret only, from now on.</p>
+        )
+      ) : (
+        ""
+      )}
+    </section>
+  );
+}
+
+/** Signing: the rotate button, and until when the previous secret still signs. */
+function SigningField(props: { job: Job; csrfToken: string; now: Date }): JSX.Element {
+  const j = props.job;
+  const previous = j.signing_secret_previous_expires_at;
+  const rotating = previous !== null && new Date(previous).getTime() > props.now.getTime();
+  return (
+    <Field label="Signing">
+      <div class="space-y-2">
+        <p class="text-slate-700">
+          Requests carry <code class="font-mono text-xs">webhook-signature</code> (Standard Webhooks).
+          {rotating ? (
+            <>
+              {" "}
+              The previous secret also signs until <Instant iso={previous} timeZone={j.timezone} now={props.now} />.
+            </>
+          ) : (
+            ""
+          )}
+        </p>
+        <form
+          method="post"
+          action={`/ui/jobs/${j.id}/rotate-signing-secret`}
+          hx-post={`/ui/jobs/${j.id}/rotate-signing-secret`}
+          hx-confirm="Create a new signing secret? It is shown once. The current secret keeps signing requests for a while (24 hours by default), so targets can switch."
+          hx-swap="none"
+        >
+          <input type="hidden" name="_csrf" value={props.csrfToken} />
+          <button type="submit" class={`${btn.base} ${btn.secondary} ${btn.small}`}>
+            Rotate signing secret
+          </button>
+        </form>
+      </div>
+    </Field>
+  );
 }
 
 export function JobDetail(props: JobDetailProps): JSX.Element {
@@ -236,6 +320,7 @@ export function JobDetail(props: JobDetailProps): JSX.Element {
           <JobActions job={j} csrfToken={props.csrfToken} />
         </div>
       </div>
+      {props.signingSecret ? <SigningSecretPanel reveal={props.signingSecret} timeZone={j.timezone} /> : ""}
       <div class="grid grid-cols-1 gap-4 lg:grid-cols-2">
         <Section title="Schedule" id="schedule">
           <dl>
@@ -303,6 +388,7 @@ export function JobDetail(props: JobDetailProps): JSX.Element {
               )}
             </Field>
             <Field label="Body">{body === null ? <span class="text-slate-500">none</span> : <Code text={body} label="Request body" />}</Field>
+            <SigningField job={j} csrfToken={props.csrfToken} now={props.now} />
           </dl>
         </Section>
       </div>

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { PropsWithChildren } from "@kitajs/html";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
-import { isHtmx, safeUiPath, setFlash, uiCaller, type UiCaller } from "../../context.ts";
+import { isHtmx, safeUiPath, setFlash, setReveal, takeReveal, uiCaller, type UiCaller } from "../../context.ts";
 import { Layout } from "../../layout.tsx";
 import type { UiState } from "../../../plugins/session.ts";
 import { DeleteConfirm, JobDetail, RunsPanel } from "./detail.tsx";
@@ -173,10 +173,32 @@ export async function jobsPages(app: FastifyInstance): Promise<void> {
   app.post("/jobs", async (request, reply) => {
     const api = await uiCaller(request);
     const values = readJobForm(request.body);
-    const result = await saveJob(values, async (input) => (await api.jobs.create(input as Parameters<UiCaller["jobs"]["create"]>[0])).job);
+    let signingSecret = "";
+    const result = await saveJob(values, async (input) => {
+      const created = await api.jobs.create(input as Parameters<UiCaller["jobs"]["create"]>[0]);
+      signingSecret = created.signing_secret;
+      return created.job;
+    });
     if ("errors" in result) return renderForm(request, reply, api, { mode: "create", values, ...result, status: 422 });
+    // The secret is returned only by this call: the job page shows it once (Post/Redirect/Get via the session).
+    await setReveal(request, { kind: "signing_secret", jobId: result.job.id, secret: signingSecret, rotated: false, previousExpiresAt: null });
     setFlash(request, reply, { kind: "success", message: `Job “${result.job.name}” created.` });
     return reply.redirect(`/ui/jobs/${result.job.id}`, 303);
+  });
+
+  app.post<{ Params: Params }>("/jobs/:jobId/rotate-signing-secret", async (request, reply) => {
+    const api = await uiCaller(request);
+    const { job, signing_secret } = await api.jobs.rotateSigningSecret({ jobId: request.params.jobId });
+    await setReveal(request, {
+      kind: "signing_secret",
+      jobId: job.id,
+      secret: signing_secret,
+      rotated: true,
+      previousExpiresAt: job.signing_secret_previous_expires_at,
+    });
+    // htmx (the confirmation dialog) gets a full-page navigation to the job page, which shows the new secret once.
+    if (isHtmx(request)) return reply.header("hx-redirect", `/ui/jobs/${job.id}`).send("");
+    return reply.redirect(`/ui/jobs/${job.id}`, 303);
   });
 
   app.get("/jobs/header-row", async (_request, reply) =>
@@ -195,9 +217,19 @@ export async function jobsPages(app: FastifyInstance): Promise<void> {
     const { job } = await api.jobs.get({ jobId: request.params.jobId });
     const [{ runs }, preview] = await Promise.all([api.runs.list({ jobId: job.id, limit: 40 }), previewOf(api, job.cron_expression, job.timezone)]);
     const watch = Math.min(WATCH_POLLS, Math.max(0, Number.parseInt(one(query(request).watch), 10) || 0));
+    const secret = await takeReveal(request, "signing_secret", (r) => r.jobId === job.id);
     return reply.html(
       <Page ui={request.ui} title={job.name}>
-        <JobDetail job={job} runs={runs} lastRun={runs[0] ?? null} preview={preview} now={new Date()} watch={watch} csrfToken={request.ui.csrfToken} />
+        <JobDetail
+          job={job}
+          runs={runs}
+          lastRun={runs[0] ?? null}
+          preview={preview}
+          now={new Date()}
+          watch={watch}
+          csrfToken={request.ui.csrfToken}
+          signingSecret={secret}
+        />
       </Page>,
     );
   });
