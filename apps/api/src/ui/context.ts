@@ -4,7 +4,7 @@ import { TRPCError } from "@trpc/server";
 import type { FastifyReply, FastifyRequest } from "fastify";
 
 import { SCOPES } from "@btick/auth";
-import { createCaller, createContext, envelopeFromTRPCError } from "@btick/contract";
+import { createCaller, createContext, developmentSecretsOptions, envelopeFromTRPCError } from "@btick/contract";
 
 import type { SessionUser } from "../plugins/session.ts";
 import type { FixedWindowCounter } from "../plugins/windowCounter.ts";
@@ -118,6 +118,19 @@ export async function uiCaller(request: FastifyRequest) {
 }
 
 export type UiCaller = Awaited<ReturnType<typeof uiCaller>>;
+
+export interface SecretHeaderRules {
+  /** The server's rule (SECRET_HEADER_PATTERNS): a header it matches is stored encrypted and read back as ***. */
+  isSecret: (headerName: string) => boolean;
+  /** The configured patterns, for hints. */
+  patterns: readonly string[];
+}
+
+/** The secret-header rule the API's procedures apply for this server, so pages show what the server encrypts. */
+export function secretHeaderRules(request: FastifyRequest): SecretHeaderRules {
+  const secrets = request.ui.api.secrets ?? developmentSecretsOptions();
+  return { isSecret: secrets.isSecretHeader, patterns: secrets.secretHeaderPatterns };
+}
 
 /** Per-field messages for a form: `{ name: "must not be empty", "headers.X-Foo": "…" }`; `_form` holds a message
  * that belongs to no field. */

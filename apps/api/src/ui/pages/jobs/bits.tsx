@@ -99,3 +99,28 @@ export function Field(props: PropsWithChildren<{ label: string }>): JSX.Element 
     </div>
   );
 }
+
+/** Header name/value lines; masked values (secret headers, see maskHeaders) are marked as stored encrypted. */
+export function HeaderList(props: { entries: [string, string, boolean][] }): JSX.Element {
+  if (props.entries.length === 0) return <span class="text-slate-500">none</span>;
+  return (
+    <ul class="space-y-0.5 font-mono text-xs">
+      {props.entries.map(([k, v, masked]) => (
+        <li class="break-all">
+          <span class="font-semibold" safe>
+            {k}
+          </span>
+          :{" "}
+          {masked ? (
+            <span class="text-slate-500" title="A secret header: its value is stored encrypted and never shown." safe>
+              {v}
+            </span>
+          ) : (
+            <span safe>{v}</span>
+          )}
+          {masked ? <span class="sr-only"> (secret, stored encrypted)</span> : ""}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -2,7 +2,7 @@
 // while a run is in progress or the next one is imminent.
 import type { Reveal } from "../../context.ts";
 import type { SchedulePreview } from "./form.tsx";
-import { Badge, btn, Code, Field, Instant, link, Section } from "./bits.tsx";
+import { Badge, btn, Code, Field, HeaderList, Instant, link, Section } from "./bits.tsx";
 import { formatDuration, formatInZone, maskHeaders, prettyJsonValue, RUN_STATUS_TONE } from "./format.ts";
 import { JobStatusBadges, type Job, type Run } from "./list.tsx";
 
@@ -207,6 +207,8 @@ export interface JobDetailProps {
   now: Date;
   watch: number;
   csrfToken: string;
+  /** The server's secret-header rule (secretHeaderRules). */
+  isSecretHeader: (name: string) => boolean;
   /** A signing secret to show once (right after the job was created or its secret rotated). */
   signingSecret?: SigningSecretReveal | null;
 }
@@ -295,7 +297,7 @@ function SigningField(props: { job: Job; csrfToken: string; now: Date }): JSX.El
 export function JobDetail(props: JobDetailProps): JSX.Element {
   const j = props.job;
   const body = prettyJsonValue(j.body);
-  const headers = maskHeaders(j.headers);
+  const headers = maskHeaders(j.headers, props.isSecretHeader);
   return (
     <div class="space-y-4">
       <div>
@@ -365,27 +367,7 @@ export function JobDetail(props: JobDetailProps): JSX.Element {
               <span safe>{`${j.timeout_seconds} s`}</span>
             </Field>
             <Field label="Headers">
-              {headers.length === 0 ? (
-                <span class="text-slate-500">none</span>
-              ) : (
-                <ul class="space-y-0.5 font-mono text-xs">
-                  {headers.map(([k, v, masked]) => (
-                    <li class="break-all">
-                      <span class="font-semibold" safe>
-                        {k}
-                      </span>
-                      :{" "}
-                      {masked ? (
-                        <span class="text-slate-500" title="hidden: looks like a secret" aria-label="hidden value" safe>
-                          {v}
-                        </span>
-                      ) : (
-                        <span safe>{v}</span>
-                      )}
-                    </li>
-                  ))}
-                </ul>
-              )}
+              <HeaderList entries={headers} />
             </Field>
             <Field label="Body">{body === null ? <span class="text-slate-500">none</span> : <Code text={body} label="Request body" />}</Field>
             <SigningField job={j} csrfToken={props.csrfToken} now={props.now} />

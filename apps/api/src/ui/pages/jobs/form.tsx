@@ -3,7 +3,8 @@
 import type { RouterOutputs } from "@btick/contract";
 
 import { btn, input, inputError, link } from "./bits.tsx";
-import { formatInZone } from "./format.ts";
+import type { SecretHeaderRules } from "../../context.ts";
+import { formatInZone, MASK } from "./format.ts";
 import { errorsFor, HTTP_METHODS, orphanHeaderErrors, SPARE_HEADER_ROWS, type FieldErrors, type JobFormValues } from "./formData.ts";
 
 export type SchedulePreview = RouterOutputs["jobs"]["previewSchedule"];
@@ -51,10 +52,14 @@ function FormField(props: {
   );
 }
 
-/** One header name/value pair; `rowKey` only keeps element ids unique. */
-export function HeaderRow(props: { rowKey: string; name: string; value: string; errors: string[] }): JSX.Element {
+/**
+ * One header name/value pair; `rowKey` only keeps element ids unique. `stored`: the value is the mask of a secret
+ * header whose real value is stored encrypted (sending *** back keeps it), which the row says.
+ */
+export function HeaderRow(props: { rowKey: string; name: string; value: string; errors: string[]; stored?: boolean }): JSX.Element {
   const i = props.rowKey;
   const errId = `h-${i}-error`;
+  const keptId = `h-${i}-kept`;
   const invalid = props.errors.length > 0;
   return (
     <li class="grid grid-cols-1 gap-2 sm:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
@@ -86,8 +91,16 @@ export function HeaderRow(props: { rowKey: string; name: string; value: string; 
           class={`${input} font-mono`}
           autocomplete="off"
           spellcheck="false"
+          aria-describedby={props.stored ? keptId : undefined}
         />
       </div>
+      {props.stored ? (
+        <p id={keptId} class="text-xs text-slate-500 sm:col-span-2">
+          The value is stored encrypted and not shown: leave *** to keep the stored value, or type a new value to replace it.
+        </p>
+      ) : (
+        ""
+      )}
       {invalid ? (
         <ul id={errId} class="text-sm text-red-700 sm:col-span-2">
           {props.errors.map((m) => (
@@ -143,6 +156,8 @@ export interface JobFormProps {
   preview: SchedulePreview | null;
   timeZones: string[];
   csrfToken: string;
+  /** The server's secret-header rule and patterns (secretHeaderRules). */
+  secretHeaders: SecretHeaderRules;
 }
 
 export function JobForm(props: JobFormProps): JSX.Element {
@@ -230,12 +245,18 @@ export function JobForm(props: JobFormProps): JSX.Element {
 
         <fieldset aria-describedby="headers-hint">
           <legend class="text-sm font-medium text-slate-800">Headers</legend>
-          <p id="headers-hint" class="mt-0.5 text-xs text-slate-500">
-            Sent with every request. Values of Authorization, Cookie, *-Token, *-Key and *Secret* headers are masked on the job page.
+          <p id="headers-hint" class="mt-0.5 text-xs text-slate-500" safe>
+            {`Sent with every request. Values of headers named ${props.secretHeaders.patterns.join(", ")} (case-insensitive; * matches any characters) are stored encrypted and shown as ${MASK}.`}
           </p>
           <ul id="header-rows" class="mt-2 space-y-2">
             {rows.map((h, i) => (
-              <HeaderRow rowKey={String(i)} name={h.name} value={h.value} errors={h.name === "" ? [] : errorsFor(e, `headers.${h.name}`)} />
+              <HeaderRow
+                rowKey={String(i)}
+                name={h.name}
+                value={h.value}
+                errors={h.name === "" ? [] : errorsFor(e, `headers.${h.name}`)}
+                stored={h.value === MASK && props.secretHeaders.isSecret(h.name)}
+              />
             ))}
           </ul>
           <button

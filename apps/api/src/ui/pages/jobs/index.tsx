@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { PropsWithChildren } from "@kitajs/html";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
-import { isHtmx, safeUiPath, setFlash, setReveal, takeReveal, uiCaller, type UiCaller } from "../../context.ts";
+import { isHtmx, safeUiPath, secretHeaderRules, setFlash, setReveal, takeReveal, uiCaller, type UiCaller } from "../../context.ts";
 import { Layout } from "../../layout.tsx";
 import type { UiState } from "../../../plugins/session.ts";
 import { DeleteConfirm, JobDetail, RunsPanel } from "./detail.tsx";
@@ -110,6 +110,7 @@ async function renderForm(
         preview={preview}
         timeZones={TIME_ZONES}
         csrfToken={request.ui.csrfToken}
+        secretHeaders={secretHeaderRules(request)}
       />
     </Page>,
   );
@@ -228,6 +229,7 @@ export async function jobsPages(app: FastifyInstance): Promise<void> {
           now={new Date()}
           watch={watch}
           csrfToken={request.ui.csrfToken}
+          isSecretHeader={secretHeaderRules(request).isSecret}
           signingSecret={secret}
         />
       </Page>,
@@ -331,7 +333,7 @@ export async function jobsPages(app: FastifyInstance): Promise<void> {
     const { job } = await api.jobs.get({ jobId: run.job_id });
     return reply.html(
       <Page ui={request.ui} title="Run">
-        <RunPage run={run} job={job} now={new Date()} />
+        <RunPage run={run} job={job} now={new Date()} isSecretHeader={secretHeaderRules(request).isSecret} />
       </Page>,
     );
   });

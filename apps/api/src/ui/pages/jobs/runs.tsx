@@ -1,7 +1,7 @@
 // /ui/jobs/{jobId}/runs (paginated runs) and /ui/runs/{runId} (one run with every attempt).
 import type { RouterOutputs } from "@btick/contract";
 
-import { Badge, Code, Field, Instant, link, Section } from "./bits.tsx";
+import { Badge, Code, Field, HeaderList, Instant, link, Section } from "./bits.tsx";
 import { RunsTable } from "./detail.tsx";
 import { ATTEMPT_OUTCOME_TONE, formatBytes, formatDuration, maskHeaders, prettyBody, prettyJsonValue, RUN_STATUS_TONE } from "./format.ts";
 import type { Job, Run } from "./list.tsx";
@@ -68,30 +68,7 @@ export function JobRunsPage(props: { job: Job; runs: Run[]; cursor: string | nul
   );
 }
 
-function HeaderList(props: { entries: [string, string, boolean][] }): JSX.Element {
-  if (props.entries.length === 0) return <span class="text-slate-500">none</span>;
-  return (
-    <ul class="space-y-0.5 font-mono text-xs">
-      {props.entries.map(([k, v, masked]) => (
-        <li class="break-all">
-          <span class="font-semibold" safe>
-            {k}
-          </span>
-          :{" "}
-          {masked ? (
-            <span class="text-slate-500" aria-label="hidden value" safe>
-              {v}
-            </span>
-          ) : (
-            <span safe>{v}</span>
-          )}
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-export function RunPage(props: { run: RunDetail; job: Job | null; now: Date }): JSX.Element {
+export function RunPage(props: { run: RunDetail; job: Job | null; now: Date; isSecretHeader: (name: string) => boolean }): JSX.Element {
   const r = props.run;
   const tz = props.job?.timezone ?? "UTC";
   const requestBody = prettyJsonValue(r.request_body);
@@ -165,7 +142,7 @@ export function RunPage(props: { run: RunDetail; job: Job | null; now: Date }): 
         </p>
         <dl class="mt-2">
           <Field label="Headers">
-            <HeaderList entries={maskHeaders(r.request_headers)} />
+            <HeaderList entries={maskHeaders(r.request_headers, props.isSecretHeader)} />
           </Field>
           <Field label="Body">{requestBody === null ? <span class="text-slate-500">none</span> : <Code text={requestBody} label="Request body" />}</Field>
         </dl>
