@@ -42,6 +42,7 @@ describe("job form parsing", () => {
       timezone: "UTC",
       enabled: true,
       retry_max: 2,
+      max_runs: null,
     });
   });
 
@@ -73,8 +74,22 @@ describe("job form parsing", () => {
       retry_max: 3,
       timeout_seconds: 10,
       enabled: false,
+      concurrency_policy: "replace",
+      misfire_policy: "catch_up",
+      misfire_catch_up_max: 7,
+      max_runs: null,
     });
-    expect(toJobInput(v).input).toMatchObject({ headers: { A: "1" }, body: { a: [1] }, retry_max: 3, timeout_seconds: 10, enabled: false });
+    expect(toJobInput(v).input).toMatchObject({
+      headers: { A: "1" },
+      body: { a: [1] },
+      retry_max: 3,
+      timeout_seconds: 10,
+      enabled: false,
+      concurrency_policy: "replace",
+      misfire_policy: "catch_up",
+      misfire_catch_up_max: 7,
+      max_runs: null,
+    });
   });
 
   it("maps the API's validation envelope to per-field messages and hides the validate-only marker", async () => {

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { developmentSecretsOptions } from "@btick/contract";
+import { CONCURRENCY_POLICIES, developmentSecretsOptions, JOB_FIELD_RANGES, MISFIRE_POLICIES } from "@btick/contract";
 import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
 
 import { buildServer } from "../../src/server.ts";
@@ -107,6 +107,44 @@ describe("job pages", () => {
     // Through htmx, the rotation answers with a full-page redirect.
     const htmx = await client.post(`/ui/jobs/${id}/rotate-signing-secret`, {}, { headers: { "hx-request": "true" } });
     expect([htmx.statusCode, htmx.headers["hx-redirect"]]).toEqual([200, `/ui/jobs/${id}`]);
+  });
+
+  it("edits the scheduling policies and run limit, with the bounds of the API's schema", async () => {
+    const { client } = await signedIn();
+    const form = await client.get("/ui/jobs/new");
+    const control = (name: string) => new RegExp(`<(?:input|select)[^>]*name="${name}"[^>]*>`).exec(form.body)?.[0] ?? "";
+    for (const [name, range] of Object.entries(JOB_FIELD_RANGES)) {
+      expect(control(name), name).toContain(`min="${range.min}"`);
+      expect(control(name), name).toContain(`max="${range.max}"`);
+    }
+    for (const p of CONCURRENCY_POLICIES) expect(form.body).toContain(`<option value="${p}"`);
+    for (const p of MISFIRE_POLICIES) expect(form.body).toContain(`<option value="${p}"`);
+
+    const id = await createJob(client, { concurrency_policy: "replace", misfire_policy: "catch_up", misfire_catch_up_max: "25", max_runs: "500" });
+    expect(await db.prisma.job.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      concurrencyPolicy: "replace",
+      misfirePolicy: "catch_up",
+      misfireCatchUpMax: 25,
+      maxRuns: 500,
+    });
+    const page = await client.get(`/ui/jobs/${id}`);
+    const config = /id="configuration"[\s\S]*?<\/section>/.exec(page.body)?.[0] ?? "";
+    expect(config).toContain("replace");
+    expect(config).toContain("catch_up");
+    expect(config).toContain("25");
+    expect(config).toContain("500");
+
+    const edit = await client.get(`/ui/jobs/${id}/edit`);
+    expect(edit.body).toMatch(/<option value="replace" selected>/);
+    expect(edit.body).toMatch(/<option value="catch_up" selected>/);
+    expect(edit.body).toMatch(/name="misfire_catch_up_max"[^>]*value="25"|value="25"[^>]*name="misfire_catch_up_max"/);
+    // Out of range: the API's message next to the field. Blank run limit: no limit.
+    const bad = await client.post(`/ui/jobs/${id}`, jobForm({ misfire_catch_up_max: "0", max_runs: "" }));
+    expect(bad.statusCode).toBe(422);
+    expect(bad.body).toMatch(/id="f-misfire_catch_up_max-error"[^>]*>\s*<li>must be between 1 and 100/);
+    const cleared = await client.post(`/ui/jobs/${id}`, jobForm({ concurrency_policy: "allow", misfire_policy: "skip", misfire_catch_up_max: "10", max_runs: "" }));
+    expect(cleared.statusCode).toBe(303);
+    expect(await db.prisma.job.findUniqueOrThrow({ where: { id } })).toMatchObject({ concurrencyPolicy: "allow", misfirePolicy: "skip", maxRuns: null });
   });
 
   it("re-renders the form with 422, the typed values and every API message per field", async () => {

@@ -1,7 +1,7 @@
 // /ui/jobs/{jobId}: schedule, configuration (secrets masked), a duration chart and the latest runs, which poll
 // while a run is in progress or the next one is imminent.
 import type { Reveal } from "../../context.ts";
-import type { SchedulePreview } from "./form.tsx";
+import { CONCURRENCY_LABELS, MISFIRE_LABELS, type SchedulePreview } from "./form.tsx";
 import { Badge, btn, Code, Field, HeaderList, Instant, link, Section } from "./bits.tsx";
 import { formatDuration, formatInZone, maskHeaders, prettyJsonValue, RUN_STATUS_TONE } from "./format.ts";
 import { JobStatusBadges, type Job, type Run } from "./list.tsx";
@@ -365,6 +365,21 @@ export function JobDetail(props: JobDetailProps): JSX.Element {
             </Field>
             <Field label="Timeout">
               <span safe>{`${j.timeout_seconds} s`}</span>
+            </Field>
+            <Field label="While running">
+              <code class="font-mono text-xs">{j.concurrency_policy}</code>{" "}
+              <span class="text-slate-600" safe>
+                {`(${CONCURRENCY_LABELS[j.concurrency_policy]})`}
+              </span>
+            </Field>
+            <Field label="Missed slots">
+              <code class="font-mono text-xs">{j.misfire_policy}</code>{" "}
+              <span class="text-slate-600" safe>
+                {`(${MISFIRE_LABELS[j.misfire_policy]}${j.misfire_policy === "catch_up" ? `, at most ${j.misfire_catch_up_max}` : ""})`}
+              </span>
+            </Field>
+            <Field label="Runs kept">
+              <span safe>{j.max_runs === null ? "no limit (retention period only)" : `at most ${j.max_runs}`}</span>
             </Field>
             <Field label="Headers">
               <HeaderList entries={headers} />

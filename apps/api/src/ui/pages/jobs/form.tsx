@@ -5,7 +5,18 @@ import type { RouterOutputs } from "@btick/contract";
 import { btn, input, inputError, link } from "./bits.tsx";
 import type { SecretHeaderRules } from "../../context.ts";
 import { formatInZone, MASK } from "./format.ts";
-import { errorsFor, HTTP_METHODS, orphanHeaderErrors, SPARE_HEADER_ROWS, type FieldErrors, type JobFormValues } from "./formData.ts";
+import {
+  CONCURRENCY_POLICIES,
+  errorsFor,
+  HTTP_METHODS,
+  JOB_FIELD_RANGES,
+  JOB_TEXT_LIMITS,
+  MISFIRE_POLICIES,
+  orphanHeaderErrors,
+  SPARE_HEADER_ROWS,
+  type FieldErrors,
+  type JobFormValues,
+} from "./formData.ts";
 
 export type SchedulePreview = RouterOutputs["jobs"]["previewSchedule"];
 
@@ -146,6 +157,50 @@ export function SchedulePreviewBox(props: { preview: SchedulePreview | null }): 
   );
 }
 
+const RETRY = JOB_FIELD_RANGES.retry_max;
+const TIMEOUT = JOB_FIELD_RANGES.timeout_seconds;
+const CATCH_UP = JOB_FIELD_RANGES.misfire_catch_up_max;
+const MAX_RUNS = JOB_FIELD_RANGES.max_runs;
+
+export const CONCURRENCY_LABELS: Record<(typeof CONCURRENCY_POLICIES)[number], string> = {
+  forbid: "skip the new slot (recorded as a skipped run)",
+  allow: "start the new run alongside",
+  replace: "cancel the running run and start the new one",
+};
+
+export const MISFIRE_LABELS: Record<(typeof MISFIRE_POLICIES)[number], string> = {
+  fire_once: "run once for the oldest missed slot",
+  skip: "run none (one skipped run records the gap)",
+  catch_up: "run every missed slot, up to the catch-up limit",
+};
+
+/** A labelled integer input whose bounds are the API's (JOB_FIELD_RANGES). */
+function NumberField(props: { name: keyof typeof JOB_FIELD_RANGES; label: string; value: string; errors: FieldErrors; hint: string }): JSX.Element {
+  const range = JOB_FIELD_RANGES[props.name];
+  return (
+    <FormField
+      name={props.name}
+      label={props.label}
+      errors={props.errors}
+      hint={props.hint}
+      control={(a) => (
+        <input
+          id={a.id}
+          name={props.name}
+          type="number"
+          inputmode="numeric"
+          min={String(range.min)}
+          max={String(range.max)}
+          value={props.value}
+          class={`${input} ${a.invalid ? inputError : ""}`}
+          aria-invalid={a.invalid ? "true" : undefined}
+          aria-describedby={a.describedBy}
+        />
+      )}
+    />
+  );
+}
+
 export interface JobFormProps {
   mode: "create" | "edit";
   jobId?: string;
@@ -199,7 +254,7 @@ export function JobForm(props: JobFormProps): JSX.Element {
               name="name"
               value={v.name}
               required
-              maxlength="200"
+              maxlength={String(JOB_TEXT_LIMITS.name)}
               class={`${input} ${a.invalid ? inputError : ""}`}
               aria-invalid={a.invalid ? "true" : undefined}
               aria-describedby={a.describedBy}
@@ -233,6 +288,7 @@ export function JobForm(props: JobFormProps): JSX.Element {
                 type="url"
                 value={v.url}
                 required
+                maxlength={String(JOB_TEXT_LIMITS.url)}
                 placeholder="https://example.com/webhook"
                 class={`${input} font-mono ${a.invalid ? inputError : ""}`}
                 aria-invalid={a.invalid ? "true" : undefined}
@@ -305,7 +361,7 @@ export function JobForm(props: JobFormProps): JSX.Element {
                 name="cron_expression"
                 value={v.cron_expression}
                 required
-                maxlength="200"
+                maxlength={String(JOB_TEXT_LIMITS.cron_expression)}
                 class={`${input} font-mono ${a.invalid ? inputError : ""}`}
                 aria-invalid={a.invalid ? "true" : undefined}
                 aria-describedby={`${a.describedBy ?? ""} schedule-preview`.trim()}
@@ -330,7 +386,7 @@ export function JobForm(props: JobFormProps): JSX.Element {
                 name="timezone"
                 value={v.timezone}
                 list="tz-list"
-                maxlength="64"
+                maxlength={String(JOB_TEXT_LIMITS.timezone)}
                 class={`${input} ${a.invalid ? inputError : ""}`}
                 aria-invalid={a.invalid ? "true" : undefined}
                 aria-describedby={`${a.describedBy ?? ""} schedule-preview`.trim()}
@@ -355,47 +411,63 @@ export function JobForm(props: JobFormProps): JSX.Element {
         </div>
 
         <div class="grid grid-cols-1 gap-4 sm:grid-cols-2">
-          <FormField
+          <NumberField
             name="retry_max"
             label="Retries"
+            value={v.retry_max}
             errors={e}
-            hint="0–10 extra attempts after network errors, timeouts, 5xx and 429."
-            control={(a) => (
-              <input
-                id={a.id}
-                name="retry_max"
-                type="number"
-                inputmode="numeric"
-                min="0"
-                max="10"
-                value={v.retry_max}
-                class={`${input} ${a.invalid ? inputError : ""}`}
-                aria-invalid={a.invalid ? "true" : undefined}
-                aria-describedby={a.describedBy}
-              />
-            )}
+            hint={`${RETRY.min}–${RETRY.max} extra attempts after network errors, timeouts, 5xx and 429.`}
           />
-          <FormField
-            name="timeout_seconds"
-            label="Timeout (seconds)"
-            errors={e}
-            hint="Per attempt, 1–900."
-            control={(a) => (
-              <input
-                id={a.id}
-                name="timeout_seconds"
-                type="number"
-                inputmode="numeric"
-                min="1"
-                max="900"
-                value={v.timeout_seconds}
-                class={`${input} ${a.invalid ? inputError : ""}`}
-                aria-invalid={a.invalid ? "true" : undefined}
-                aria-describedby={a.describedBy}
-              />
-            )}
-          />
+          <NumberField name="timeout_seconds" label="Timeout (seconds)" value={v.timeout_seconds} errors={e} hint={`Per attempt, ${TIMEOUT.min}–${TIMEOUT.max}.`} />
         </div>
+
+        <fieldset class="space-y-4">
+          <legend class="text-sm font-medium text-slate-800">Scheduling policies</legend>
+          <div class="grid grid-cols-1 gap-4 sm:grid-cols-2">
+            <FormField
+              name="concurrency_policy"
+              label="While the previous run is still running"
+              errors={e}
+              control={(a) => (
+                <select id={a.id} name="concurrency_policy" class={`${input} ${a.invalid ? inputError : ""}`} aria-invalid={a.invalid ? "true" : undefined} aria-describedby={a.describedBy}>
+                  {CONCURRENCY_POLICIES.map((p) => (
+                    <option value={p} selected={v.concurrency_policy === p} safe>
+                      {`${p}: ${CONCURRENCY_LABELS[p]}`}
+                    </option>
+                  ))}
+                </select>
+              )}
+            />
+            <FormField
+              name="misfire_policy"
+              label="Slots missed while no worker ran"
+              errors={e}
+              control={(a) => (
+                <select id={a.id} name="misfire_policy" class={`${input} ${a.invalid ? inputError : ""}`} aria-invalid={a.invalid ? "true" : undefined} aria-describedby={a.describedBy}>
+                  {MISFIRE_POLICIES.map((p) => (
+                    <option value={p} selected={v.misfire_policy === p} safe>
+                      {`${p}: ${MISFIRE_LABELS[p]}`}
+                    </option>
+                  ))}
+                </select>
+              )}
+            />
+            <NumberField
+              name="misfire_catch_up_max"
+              label="Catch-up limit"
+              value={v.misfire_catch_up_max}
+              errors={e}
+              hint={`With catch_up: at most this many missed slots run, ${CATCH_UP.min}–${CATCH_UP.max}.`}
+            />
+            <NumberField
+              name="max_runs"
+              label="Runs to keep"
+              value={v.max_runs}
+              errors={e}
+              hint={`Keep at most this many runs of the job, ${MAX_RUNS.min}–${MAX_RUNS.max}; empty: no limit (only the retention period applies).`}
+            />
+          </div>
+        </fieldset>
 
         <div>
           <div class="flex items-center gap-2">
