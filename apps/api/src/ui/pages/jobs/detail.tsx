@@ -1,55 +1,71 @@
 // /ui/jobs/{jobId}: schedule, configuration (secrets masked), a duration chart and the latest runs, which poll
 // while a run is in progress or the next one is imminent.
+import { RUN_STATUSES, type RunStatus } from "@btick/contract";
+
 import type { Reveal } from "../../context.ts";
 import { CONCURRENCY_LABELS, MISFIRE_LABELS, type SchedulePreview } from "./form.tsx";
 import { Badge, btn, Code, Field, HeaderList, Instant, link, Section } from "./bits.tsx";
-import { formatDuration, formatInZone, maskHeaders, prettyJsonValue, RUN_STATUS_TONE } from "./format.ts";
+import { formatDuration, formatInZone, maskHeaders, POLICY_RUN_STATUSES, prettyJsonValue, RUN_STATUS_TONE, statusLabel } from "./format.ts";
 import { JobStatusBadges, type Job, type Run } from "./list.tsx";
 
 /** Poll while a run is in progress, or while the next scheduled run is this close. */
 export const IMMINENT_MS = 60_000;
 export const POLL_INTERVAL = "2s";
 
-const CHART_COLORS: Record<string, string> = { success: "#059669", failed: "#dc2626", lost: "#d97706", running: "#0284c7" };
+/** One color per run status, each explained in the chart's legend. */
+const CHART_COLORS: Record<RunStatus, { color: string; meaning: string }> = {
+  success: { color: "#059669", meaning: "succeeded" },
+  failed: { color: "#dc2626", meaning: "failed after its attempts" },
+  blocked_by_policy: { color: "#9f1239", meaning: "target refused by the network policy" },
+  lost: { color: "#d97706", meaning: "its worker stopped" },
+  cancelled: { color: "#7c3aed", meaning: "replaced by a newer run" },
+  skipped: { color: "#94a3b8", meaning: "not executed, by policy" },
+  running: { color: "#0284c7", meaning: "in progress" },
+};
 
-/** Bars of the latest runs' durations (oldest left), colored by outcome; running runs drawn as a short stub. */
+/** Bars of the latest runs' durations (oldest left), colored by status; runs without a duration are short stubs. */
 export function DurationChart(props: { runs: Run[] }): JSX.Element {
   const runs = props.runs.slice(0, 40).reverse();
   if (runs.length === 0) return <p class="text-sm text-slate-500">No runs yet.</p>;
   const width = 600;
   const height = 120;
   const pad = 4;
-  const max = Math.max(1, ...runs.map((r) => r.duration_ms ?? 0));
+  const durations = runs.flatMap((r) => (r.duration_ms === null ? [] : [r.duration_ms]));
+  const longest = durations.length === 0 ? null : Math.max(...durations);
+  const scale = Math.max(1, longest ?? 0);
   const slot = (width - pad * 2) / Math.max(runs.length, 10);
   const barW = Math.max(2, slot * 0.7);
   const counts = runs.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
-  const summary = `Durations of the last ${runs.length} runs, longest ${formatDuration(max)}: ${Object.entries(counts)
-    .map(([s, n]) => `${n} ${s}`)
+  const scaleText = longest === null ? "no finished runs yet" : `longest ${formatDuration(longest)}`;
+  const summary = `Durations of the last ${runs.length} runs, ${scaleText}: ${Object.entries(counts)
+    .map(([s, n]) => `${n} ${statusLabel(s)}`)
     .join(", ")}.`;
   return (
     <figure>
       <svg viewBox={`0 0 ${width} ${height}`} class="h-32 w-full" role="img" aria-label={summary} preserveAspectRatio="none">
         <line x1="0" y1={String(height - pad)} x2={String(width)} y2={String(height - pad)} stroke="#cbd5e1" stroke-width="1" />
         {runs.map((r, i) => {
-          const h = r.duration_ms === null ? 3 : Math.max(3, ((height - pad * 2) * r.duration_ms) / max);
+          const h = r.duration_ms === null ? 3 : Math.max(3, ((height - pad * 2) * r.duration_ms) / scale);
           const x = pad + i * slot + (slot - barW) / 2;
           return (
-            <rect x={x.toFixed(1)} y={(height - pad - h).toFixed(1)} width={barW.toFixed(1)} height={h.toFixed(1)} fill={CHART_COLORS[r.status] ?? "#64748b"} rx="1">
-              <title safe>{`${r.status} · ${formatDuration(r.duration_ms)} · ${r.started_at}`}</title>
+            <rect x={x.toFixed(1)} y={(height - pad - h).toFixed(1)} width={barW.toFixed(1)} height={h.toFixed(1)} fill={CHART_COLORS[r.status].color} rx="1">
+              <title safe>{`${statusLabel(r.status)} · ${formatDuration(r.duration_ms)} · ${r.started_at}`}</title>
             </rect>
           );
         })}
       </svg>
-      <figcaption class="mt-1 flex flex-wrap gap-3 text-xs text-slate-600">
-        <span safe>{`longest ${formatDuration(max)}`}</span>
-        {Object.entries(CHART_COLORS).map(([status, color]) => (
-          <span class="inline-flex items-center gap-1">
-            <svg width="10" height="10" aria-hidden="true">
-              <rect width="10" height="10" fill={color} rx="2" />
-            </svg>
-            <span safe>{status}</span>
-          </span>
-        ))}
+      <figcaption class="mt-1 space-y-1 text-xs text-slate-600">
+        <p safe>{`${scaleText}; runs without a duration (in progress, skipped) are drawn as short stubs.`}</p>
+        <ul class="flex flex-wrap gap-x-3 gap-y-1">
+          {RUN_STATUSES.map((status) => (
+            <li class="inline-flex items-center gap-1">
+              <svg width="10" height="10" aria-hidden="true">
+                <rect width="10" height="10" fill={CHART_COLORS[status].color} rx="2" />
+              </svg>
+              <span safe>{`${statusLabel(status)}: ${CHART_COLORS[status].meaning}`}</span>
+            </li>
+          ))}
+        </ul>
       </figcaption>
     </figure>
   );
@@ -94,7 +110,7 @@ export function RunsTable(props: { runs: Run[]; timeZone: string; now?: Date; ca
                 </a>
               </td>
               <td class="px-2 py-2">
-                <Badge tone={RUN_STATUS_TONE[r.status] ?? "gray"} text={r.status} />
+                <Badge tone={RUN_STATUS_TONE[r.status]} text={statusLabel(r.status)} />
               </td>
               <td class="px-2 py-2 text-slate-700">{r.trigger_type}</td>
               <td class="px-2 py-2 text-slate-700" safe>{`${r.attempt_number}/${r.max_attempts}`}</td>
@@ -102,7 +118,7 @@ export function RunsTable(props: { runs: Run[]; timeZone: string; now?: Date; ca
                 {r.response_status_code !== null ? (
                   String(r.response_status_code)
                 ) : r.error_message ? (
-                  <span class="text-red-700" safe>
+                  <span class={POLICY_RUN_STATUSES.includes(r.status) ? "text-slate-600" : "text-red-700"} safe>
                     {r.error_message.length > 80 ? `${r.error_message.slice(0, 80)}…` : r.error_message}
                   </span>
                 ) : (

@@ -1,5 +1,5 @@
 // Pure formatting helpers for the job and run pages (no I/O, no markup).
-import { MASK } from "@btick/contract";
+import { MASK, type RunStatus } from "@btick/contract";
 
 /** "2026-03-07 10:15:30 CET": an instant in a given IANA zone, 24-hour clock, with the zone's short name. */
 export function formatInZone(iso: string | Date, timeZone: string): string {
@@ -83,8 +83,28 @@ export function prettyBody(body: string): { text: string; json: boolean } {
 
 /** The run's status as the badge tone used everywhere. */
 export type Tone = "green" | "red" | "amber" | "gray" | "blue";
-export const RUN_STATUS_TONE: Record<string, Tone> = { success: "green", failed: "red", running: "blue", lost: "amber" };
-export const ATTEMPT_OUTCOME_TONE: Record<string, Tone> = { success: "green", http_error: "red", timeout: "amber", network_error: "red" };
+export const RUN_STATUS_TONE: Record<RunStatus, Tone> = {
+  success: "green",
+  failed: "red",
+  running: "blue",
+  lost: "amber",
+  skipped: "gray",
+  cancelled: "gray",
+  blocked_by_policy: "red",
+};
+export const ATTEMPT_OUTCOME_TONE: Record<string, Tone> = { success: "green", http_error: "red", timeout: "amber", network_error: "red", blocked: "red" };
+
+/** Statuses that count as a failed run for the "last run failed" badge. `cancelled` does not: a newer run replaced it. */
+export const FAILED_RUN_STATUSES: readonly RunStatus[] = ["failed", "lost", "blocked_by_policy"];
+
+/**
+ * Statuses whose error_message explains a policy decision rather than a failure (shown as a neutral note):
+ * `skipped` (concurrency or misfire policy) and `cancelled` (replaced by a newer run).
+ */
+export const POLICY_RUN_STATUSES: readonly RunStatus[] = ["skipped", "cancelled"];
+
+/** "blocked_by_policy" → "blocked by policy". */
+export const statusLabel = (status: string) => status.replace(/_/g, " ");
 
 /** IANA zones for the timezone field's suggestions. */
 export function timeZoneNames(): string[] {

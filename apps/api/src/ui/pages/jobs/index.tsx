@@ -7,7 +7,20 @@ import { randomBytes } from "node:crypto";
 import type { PropsWithChildren } from "@kitajs/html";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
-import { isHtmx, safeUiPath, secretHeaderRules, setFlash, setReveal, takeReveal, uiCaller, type UiCaller } from "../../context.ts";
+import type { RunStatus } from "@btick/contract";
+
+import {
+  FORM_ERROR_KEY,
+  formErrors,
+  isHtmx,
+  safeUiPath,
+  secretHeaderRules,
+  setFlash,
+  setReveal,
+  takeReveal,
+  uiCaller,
+  type UiCaller,
+} from "../../context.ts";
 import { Layout } from "../../layout.tsx";
 import type { UiState } from "../../../plugins/session.ts";
 import { DeleteConfirm, JobDetail, RunsPanel } from "./detail.tsx";
@@ -26,7 +39,7 @@ import {
 } from "./formData.ts";
 import { JobRow, JobsPage, type Job, type JobRowData, type JobsListQuery, type Run, type StatusFilter } from "./list.tsx";
 import { LOCAL_TIME_JS, LOCAL_TIME_PATH } from "./localTime.ts";
-import { JobRunsPage, RUN_STATUS_FILTERS, RunPage } from "./runs.tsx";
+import { JobRunsPage, RunPage } from "./runs.tsx";
 
 export const JOBS_PAGE_SIZE = 20;
 export const RUNS_PAGE_SIZE = 50;
@@ -316,13 +329,26 @@ export async function jobsPages(app: FastifyInstance): Promise<void> {
     const api = await uiCaller(request);
     const { job } = await api.jobs.get({ jobId: request.params.jobId });
     const q = query(request);
-    const statusRaw = one(q.status);
-    const status = (RUN_STATUS_FILTERS as readonly string[]).includes(statusRaw) ? (statusRaw as (typeof RUN_STATUS_FILTERS)[number]) : null;
+    const status = one(q.status) || null;
     const cursor = one(q.cursor) || null;
-    const page = await api.runs.list({ jobId: job.id, limit: RUNS_PAGE_SIZE, cursor: cursor ?? undefined, status: status ?? undefined });
-    return reply.html(
+    // The API validates the filter: an unknown status (or a bad cursor) is its validation message, not all runs.
+    let page: { runs: Run[]; next_cursor: string | null } = { runs: [], next_cursor: null };
+    let error: string | null = null;
+    try {
+      page = await api.runs.list({
+        jobId: job.id,
+        limit: RUNS_PAGE_SIZE,
+        cursor: cursor ?? undefined,
+        status: (status ?? undefined) as RunStatus | undefined,
+      });
+    } catch (err) {
+      error = Object.entries(formErrors(err))
+        .map(([field, message]) => (field === FORM_ERROR_KEY ? message : `${field}: ${message}`))
+        .join("; ");
+    }
+    return reply.status(error ? 400 : 200).html(
       <Page ui={request.ui} title={`Runs · ${job.name}`}>
-        <JobRunsPage job={job} runs={page.runs} cursor={cursor} nextCursor={page.next_cursor} status={status} now={new Date()} />
+        <JobRunsPage job={job} runs={page.runs} cursor={cursor} nextCursor={page.next_cursor} status={status} now={new Date()} error={error} />
       </Page>,
     );
   });

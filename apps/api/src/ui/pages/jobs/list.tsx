@@ -2,7 +2,7 @@
 import type { RouterOutputs } from "@btick/contract";
 
 import { Badge, btn, Instant, input, link } from "./bits.tsx";
-import { formatDuration, RUN_STATUS_TONE } from "./format.ts";
+import { FAILED_RUN_STATUSES, formatDuration, RUN_STATUS_TONE, statusLabel } from "./format.ts";
 
 export type Job = RouterOutputs["jobs"]["get"]["job"];
 export type Run = RouterOutputs["runs"]["list"]["runs"][number];
@@ -35,7 +35,7 @@ export function JobStatusBadges(props: { job: Job; lastRun: Run | null }): JSX.E
   return (
     <span class="flex flex-wrap gap-1">
       {props.job.enabled ? <Badge tone="green" text="active" /> : <Badge tone="gray" text="paused" />}
-      {props.lastRun && (props.lastRun.status === "failed" || props.lastRun.status === "lost") ? (
+      {props.lastRun && FAILED_RUN_STATUSES.includes(props.lastRun.status) ? (
         <Badge tone="red" text="last run failed" />
       ) : (
         ""
@@ -50,7 +50,7 @@ export function LastRun(props: { run: Run | null; timeZone: string }): JSX.Eleme
   return (
     <a href={`/ui/runs/${r.id}`} class={`${link} inline-flex flex-col gap-0.5 text-sm`}>
       <span class="flex items-center gap-1">
-        <Badge tone={RUN_STATUS_TONE[r.status] ?? "gray"} text={r.status} />
+        <Badge tone={RUN_STATUS_TONE[r.status]} text={statusLabel(r.status)} />
         {r.response_status_code !== null ? <span class="font-mono text-xs text-slate-700" safe>{String(r.response_status_code)}</span> : ""}
         <span class="whitespace-nowrap text-xs text-slate-500" safe>{formatDuration(r.duration_ms)}</span>
       </span>

@@ -1,16 +1,37 @@
 // /ui/jobs/{jobId}/runs (paginated runs) and /ui/runs/{runId} (one run with every attempt).
-import type { RouterOutputs } from "@btick/contract";
+import { RUN_STATUSES, type RouterOutputs } from "@btick/contract";
 
+import { Alert } from "../../components/Alert.tsx";
 import { Badge, Code, Field, HeaderList, Instant, link, Section } from "./bits.tsx";
 import { RunsTable } from "./detail.tsx";
-import { ATTEMPT_OUTCOME_TONE, formatBytes, formatDuration, maskHeaders, prettyBody, prettyJsonValue, RUN_STATUS_TONE } from "./format.ts";
+import {
+  ATTEMPT_OUTCOME_TONE,
+  formatBytes,
+  formatDuration,
+  maskHeaders,
+  POLICY_RUN_STATUSES,
+  prettyBody,
+  prettyJsonValue,
+  RUN_STATUS_TONE,
+  statusLabel,
+} from "./format.ts";
 import type { Job, Run } from "./list.tsx";
 
 export type RunDetail = RouterOutputs["runs"]["get"]["run"];
 
-export const RUN_STATUS_FILTERS = ["running", "success", "failed", "lost"] as const;
+/** Every status the API records; the runs list can be filtered by each. */
+export const RUN_STATUS_FILTERS = RUN_STATUSES;
 
-export function JobRunsPage(props: { job: Job; runs: Run[]; cursor: string | null; nextCursor: string | null; status: string | null; now: Date }): JSX.Element {
+export function JobRunsPage(props: {
+  job: Job;
+  runs: Run[];
+  cursor: string | null;
+  nextCursor: string | null;
+  status: string | null;
+  now: Date;
+  /** The API's message when the filter (status, cursor) was refused; no runs are listed then. */
+  error?: string | null;
+}): JSX.Element {
   const base = `/ui/jobs/${props.job.id}/runs`;
   const withStatus = (extra: Record<string, string>) => {
     const p = new URLSearchParams(extra);
@@ -35,13 +56,17 @@ export function JobRunsPage(props: { job: Job; runs: Run[]; cursor: string | nul
               href={href}
               class={`rounded-full px-3 py-1 ring-1 ring-inset focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600 ${current ? "bg-indigo-600 text-white ring-indigo-600" : "bg-white text-slate-700 ring-slate-300 hover:bg-slate-50"}`}
               aria-current={current ? "page" : undefined}
+              safe
             >
-              {s ?? "all"}
+              {s === null ? "all" : statusLabel(s)}
             </a>
           );
         })}
       </nav>
-      <Section title={props.status ? `Runs with status ${props.status}` : "All runs"} id="runs">
+      {props.error ? (
+        <Alert kind="error" message={props.error} />
+      ) : (
+      <Section title={props.status ? `Runs with status ${statusLabel(props.status)}` : "All runs"} id="runs">
         <RunsTable runs={props.runs} timeZone={props.job.timezone} now={props.now} caption="Runs, newest first" />
         {props.cursor || props.nextCursor ? (
           <nav class="mt-3 flex items-center justify-between text-sm" aria-label="Pagination">
@@ -64,6 +89,7 @@ export function JobRunsPage(props: { job: Job; runs: Run[]; cursor: string | nul
           ""
         )}
       </Section>
+      )}
     </div>
   );
 }
@@ -93,7 +119,7 @@ export function RunPage(props: { run: RunDetail; job: Job | null; now: Date; isS
         </a>
         <div class="mt-1 flex flex-wrap items-center gap-3">
           <h1 class="text-2xl font-semibold text-slate-900">Run</h1>
-          <Badge tone={RUN_STATUS_TONE[r.status] ?? "gray"} text={r.status} />
+          <Badge tone={RUN_STATUS_TONE[r.status]} text={statusLabel(r.status)} />
           <span class="font-mono text-xs text-slate-500" safe>{r.id}</span>
         </div>
       </div>
@@ -123,11 +149,19 @@ export function RunPage(props: { run: RunDetail; job: Job | null; now: Date; isS
             </span>
           </Field>
           {r.error_message ? (
-            <Field label="Error">
-              <span class="text-red-700" safe>
-                {r.error_message}
-              </span>
-            </Field>
+            POLICY_RUN_STATUSES.includes(r.status) ? (
+              <Field label="Reason">
+                <span class="text-slate-700" safe>
+                  {r.error_message}
+                </span>
+              </Field>
+            ) : (
+              <Field label="Error">
+                <span class="text-red-700" safe>
+                  {r.error_message}
+                </span>
+              </Field>
+            )
           ) : (
             ""
           )}
