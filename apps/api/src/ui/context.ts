@@ -39,6 +39,14 @@ export function throttle(reply: FastifyReply, counter: FixedWindowCounter, key: 
   throw new UiHttpError(429, THROTTLED);
 }
 
+/** Whether a procedure failed because its object does not exist for this user (the UI's 404 page). */
+export function isNotFound(err: unknown): boolean {
+  if (err instanceof UiHttpError) return err.statusCode === 404;
+  if (!(err instanceof TRPCError)) return false;
+  const env = envelopeFromTRPCError(err);
+  return env.status === 404 || (env.status === 400 && /^invalid \w+Id$/.test(env.error.error_message));
+}
+
 export function isHtmx(request: FastifyRequest): boolean {
   return request.headers["hx-request"] === "true";
 }

@@ -198,6 +198,57 @@ describe("job pages", () => {
     expect(row.body).toContain(">Resume<");
   });
 
+  it("updates the status badges and the schedule's next and last run with the runs panel, and stops polling once the job is gone", async () => {
+    const { client } = await signedIn();
+    const id = await createJob(client);
+    await client.get(`/ui/jobs/${id}`);
+    const hx = { "hx-request": "true" };
+    const live = await client.get(`/ui/jobs/${id}/runs-panel?watch=3`, hx);
+    expect(live.statusCode).toBe(200);
+    expect(live.body).toMatch(/^<div id="runs-panel"/);
+    expect(live.body).toContain('hx-trigger="every 2s"');
+    // One request refreshes the other live parts of the page too (out-of-band swaps).
+    const oob = (html: string, id: string) => new RegExp(`<[a-z]+ [^>]*id="${id}"[^>]*hx-swap-oob="true"[\\s\\S]*?</(?:div|span)>`).exec(html)?.[0] ?? "";
+    expect(oob(live.body, "job-status")).toContain("active");
+    expect(oob(live.body, "schedule-next")).toContain("Next run");
+    expect(oob(live.body, "schedule-last")).toContain("Last run");
+    await db.prisma.job.update({ where: { id }, data: { enabled: false, nextRunAt: null, lastRunAt: new Date("2026-01-02T03:04:05Z") } });
+    const paused = await client.get(`/ui/jobs/${id}/runs-panel?watch=2`, hx);
+    expect(oob(paused.body, "job-status")).toContain("paused");
+    expect(oob(paused.body, "schedule-next")).toContain("paused");
+    expect(oob(paused.body, "schedule-last")).toContain('datetime="2026-01-02T03:04:05.000Z"');
+    // The full page renders the same parts in place (without the out-of-band marker).
+    const page = await client.get(`/ui/jobs/${id}`);
+    expect(page.body).toMatch(/id="job-status"(?![^>]*hx-swap-oob)/);
+    expect(page.body).toMatch(/id="schedule-next"(?![^>]*hx-swap-oob)/);
+
+    await db.prisma.job.delete({ where: { id } });
+    const gone = await client.get(`/ui/jobs/${id}/runs-panel?watch=1`, hx);
+    expect(gone.statusCode).toBe(200);
+    expect(gone.body).toMatch(/^<div id="runs-panel"/);
+    expect(gone.body).not.toContain("hx-trigger");
+    expect(gone.body).toContain('data-polling="false"');
+    expect(gone.body).toContain("This job no longer exists");
+  });
+
+  it("ends the run page's polling once the run is gone", async () => {
+    const { client, tenantId } = await signedIn();
+    const id = await createJob(client);
+    const run = await db.prisma.jobRun.create({
+      data: { jobId: id, tenantId, triggerType: "manual", scheduledFor: new Date(), status: "running", attemptNumber: 1, maxAttempts: 1, requestMethod: "POST", requestUrl: "https://example.com/hook", requestHeaders: {} },
+    });
+    const hx = { "hx-request": "true" };
+    expect((await client.get(`/ui/runs/${run.id}`, hx)).body).toContain('hx-trigger="every 2s"');
+    await db.prisma.job.delete({ where: { id } });
+    const gone = await client.get(`/ui/runs/${run.id}`, hx);
+    expect(gone.statusCode).toBe(200);
+    expect(gone.body).toMatch(/^<div id="run-page"/);
+    expect(gone.body).not.toContain("hx-trigger");
+    expect(gone.body).toContain("This run no longer exists");
+    // Opened directly, it is the 404 page as before.
+    expect((await client.get(`/ui/runs/${run.id}`)).statusCode).toBe(404);
+  });
+
   it("deletes only after confirmation", async () => {
     const { client } = await signedIn();
     const id = await createJob(client);

@@ -88,10 +88,13 @@ export function Code(props: { text: string; label?: string }): JSX.Element {
   );
 }
 
-/** A definition list row. */
-export function Field(props: PropsWithChildren<{ label: string }>): JSX.Element {
+/**
+ * A definition list row. With `id` it can be refreshed by a polling response: `oob` renders it as an htmx
+ * out-of-band swap (hx-swap-oob) that replaces the row with that id.
+ */
+export function Field(props: PropsWithChildren<{ label: string; id?: string; oob?: boolean }>): JSX.Element {
   return (
-    <div class="py-1.5 sm:grid sm:grid-cols-3 sm:gap-4">
+    <div class="py-1.5 sm:grid sm:grid-cols-3 sm:gap-4" id={props.id} hx-swap-oob={props.oob ? "true" : undefined}>
       <dt class="text-sm font-medium text-slate-500" safe>
         {props.label}
       </dt>

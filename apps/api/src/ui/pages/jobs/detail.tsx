@@ -134,6 +134,57 @@ export function RunsTable(props: { runs: Run[]; timeZone: string; now?: Date; ca
   );
 }
 
+/** The job's status badges; `oob`: as an out-of-band swap in a polling response (see LiveJobParts). */
+function StatusBadges(props: { job: Job; lastRun: Run | null; oob?: boolean }): JSX.Element {
+  return (
+    <div id="job-status" class="mt-2" hx-swap-oob={props.oob ? "true" : undefined}>
+      <JobStatusBadges job={props.job} lastRun={props.lastRun} />
+    </div>
+  );
+}
+
+/** The Schedule card's next and last run. */
+function ScheduleTimes(props: { job: Job; now: Date; oob?: boolean }): JSX.Element {
+  const j = props.job;
+  return (
+    <>
+      <Field label="Next run" id="schedule-next" oob={props.oob}>
+        {j.next_run_at ? <Instant iso={j.next_run_at} timeZone={j.timezone} now={props.now} /> : <span class="text-slate-500">paused</span>}
+      </Field>
+      <Field label="Last run" id="schedule-last" oob={props.oob}>
+        <Instant iso={j.last_run_at} timeZone={j.timezone} now={props.now} />
+      </Field>
+    </>
+  );
+}
+
+/**
+ * What else on the job page changes while runs come and go: the status badges and the schedule's next and last
+ * run. The runs-panel poll appends these as out-of-band swaps, so one request keeps the whole page current.
+ */
+export function LiveJobParts(props: { job: Job; lastRun: Run | null; now: Date }): JSX.Element {
+  return (
+    <>
+      <StatusBadges job={props.job} lastRun={props.lastRun} oob />
+      <ScheduleTimes job={props.job} now={props.now} oob />
+    </>
+  );
+}
+
+/** Replaces the runs panel (and ends its polling) once the job is gone: deleted, or no longer visible to this user. */
+export function GoneRunsPanel(): JSX.Element {
+  return (
+    <div id="runs-panel" class="space-y-4" data-polling="false">
+      <div class="rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-950" role="status">
+        This job no longer exists: it was deleted, perhaps in another tab.{" "}
+        <a href="/ui/jobs" class={link}>
+          Back to jobs
+        </a>
+      </div>
+    </div>
+  );
+}
+
 /** Whether the runs panel should keep polling. */
 export function shouldPoll(job: Job, runs: Run[], now: Date, watch: number): boolean {
   if (runs.some((r) => r.status === "running")) return true;
@@ -331,9 +382,7 @@ export function JobDetail(props: JobDetailProps): JSX.Element {
               </span>{" "}
               <span safe>{j.url}</span>
             </p>
-            <div class="mt-2">
-              <JobStatusBadges job={j} lastRun={props.lastRun} />
-            </div>
+            <StatusBadges job={j} lastRun={props.lastRun} />
           </div>
           <JobActions job={j} csrfToken={props.csrfToken} />
         </div>
@@ -353,12 +402,7 @@ export function JobDetail(props: JobDetailProps): JSX.Element {
             <Field label="Timezone">
               <span safe>{j.timezone}</span>
             </Field>
-            <Field label="Next run">
-              {j.next_run_at ? <Instant iso={j.next_run_at} timeZone={j.timezone} now={props.now} /> : <span class="text-slate-500">paused</span>}
-            </Field>
-            <Field label="Last run">
-              <Instant iso={j.last_run_at} timeZone={j.timezone} now={props.now} />
-            </Field>
+            <ScheduleTimes job={j} now={props.now} />
           </dl>
           <details class="mt-2 text-sm">
             <summary class="cursor-pointer text-slate-700">Upcoming fire times</summary>

@@ -13,6 +13,7 @@ import {
   FORM_ERROR_KEY,
   formErrors,
   isHtmx,
+  isNotFound,
   safeUiPath,
   secretHeaderRules,
   setFlash,
@@ -23,7 +24,7 @@ import {
 } from "../../context.ts";
 import { Layout } from "../../layout.tsx";
 import type { UiState } from "../../../plugins/session.ts";
-import { DeleteConfirm, JobDetail, RunsPanel } from "./detail.tsx";
+import { DeleteConfirm, GoneRunsPanel, JobDetail, LiveJobParts, RunsPanel } from "./detail.tsx";
 import { JobForm, HeaderRow, SchedulePreviewBox, type SchedulePreview } from "./form.tsx";
 import { timeZoneNames } from "./format.ts";
 import {
@@ -39,7 +40,7 @@ import {
 } from "./formData.ts";
 import { JobRow, JobsPage, type Job, type JobRowData, type JobsListQuery, type Run, type StatusFilter } from "./list.tsx";
 import { LOCAL_TIME_JS, LOCAL_TIME_PATH } from "./localTime.ts";
-import { JobRunsPage, RunPage } from "./runs.tsx";
+import { GoneRunPage, JobRunsPage, RunPage, type RunDetail } from "./runs.tsx";
 
 export const JOBS_PAGE_SIZE = 20;
 export const RUNS_PAGE_SIZE = 50;
@@ -249,12 +250,27 @@ export async function jobsPages(app: FastifyInstance): Promise<void> {
     );
   });
 
+  // Polled by the job page: the runs panel, plus the page's other live parts as out-of-band swaps. Once the job is
+  // gone the panel says so and stops polling (an error answer would leave the poll running).
   app.get<{ Params: Params }>("/jobs/:jobId/runs-panel", async (request, reply) => {
     const api = await uiCaller(request);
-    const { job } = await api.jobs.get({ jobId: request.params.jobId });
-    const { runs } = await api.runs.list({ jobId: job.id, limit: 40 });
+    let job: Job;
+    let runs: Run[];
+    try {
+      job = (await api.jobs.get({ jobId: request.params.jobId })).job;
+      runs = (await api.runs.list({ jobId: job.id, limit: 40 })).runs;
+    } catch (err) {
+      if (isNotFound(err)) return reply.html(<GoneRunsPanel />);
+      throw err;
+    }
     const watch = Math.min(WATCH_POLLS, Math.max(0, Number.parseInt(one(query(request).watch), 10) || 0));
-    return reply.html(<RunsPanel job={job} runs={runs} now={new Date()} watch={watch} />);
+    const now = new Date();
+    return reply.html(
+      <>
+        <RunsPanel job={job} runs={runs} now={now} watch={watch} />
+        <LiveJobParts job={job} lastRun={runs[0] ?? null} now={now} />
+      </>,
+    );
   });
 
   app.get<{ Params: Params }>("/jobs/:jobId/edit", async (request, reply) => {
@@ -355,8 +371,16 @@ export async function jobsPages(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: RunParams }>("/runs/:runId", async (request, reply) => {
     const api = await uiCaller(request);
-    const { run } = await api.runs.get({ runId: request.params.runId });
-    const { job } = await api.jobs.get({ jobId: run.job_id });
+    let run: RunDetail;
+    let job: Job;
+    try {
+      run = (await api.runs.get({ runId: request.params.runId })).run;
+      job = (await api.jobs.get({ jobId: run.job_id })).job;
+    } catch (err) {
+      // The page polls itself while the run is in progress: once the run is gone, end the polling with a notice.
+      if (isHtmx(request) && isNotFound(err)) return reply.html(<GoneRunPage />);
+      throw err;
+    }
     return reply.html(
       <Page ui={request.ui} title="Run">
         <RunPage run={run} job={job} now={new Date()} isSecretHeader={secretHeaderRules(request).isSecret} />

@@ -94,6 +94,20 @@ export function JobRunsPage(props: {
   );
 }
 
+/** Replaces a polling run page once the run is gone (its job was deleted, or retention removed it). */
+export function GoneRunPage(): JSX.Element {
+  return (
+    <div id="run-page" class="space-y-4" data-polling="false">
+      <div class="rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-950" role="status">
+        This run no longer exists: it was deleted with its job.{" "}
+        <a href="/ui/jobs" class={link}>
+          Back to jobs
+        </a>
+      </div>
+    </div>
+  );
+}
+
 export function RunPage(props: { run: RunDetail; job: Job | null; now: Date; isSecretHeader: (name: string) => boolean }): JSX.Element {
   const r = props.run;
   const tz = props.job?.timezone ?? "UTC";
