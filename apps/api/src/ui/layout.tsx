@@ -23,7 +23,7 @@
 //   sideways on phones (components/Table.tsx).
 import type { PropsWithChildren } from "@kitajs/html";
 
-import type { UiState } from "../plugins/session.ts";
+import type { Flash, UiState } from "../plugins/session.ts";
 import { Alert } from "./components/Alert.tsx";
 import { CsrfInput } from "./components/FormField.tsx";
 import { ASSET_VERSION } from "./assets.ts";
@@ -120,13 +120,23 @@ export function Layout({ ui, title, nav = "none", narrow = false, children }: Pr
             </div>
           </header>
           <main id="main" class={`mx-auto px-4 py-6 sm:py-8 ${narrow ? "max-w-md" : "max-w-6xl"}`}>
-            <div id="flash" class="mb-4 space-y-2 empty:hidden" aria-live="polite">
-              {ui.flash ? <Alert kind={ui.flash.kind} message={ui.flash.message} /> : ""}
-            </div>
+            <FlashArea flash={ui.flash} />
             {children}
           </main>
         </body>
       </html>
+  );
+}
+
+/**
+ * The page's notice area (#flash). `oob`: rendered into an htmx response as an out-of-band swap, to show a notice
+ * after a partial update (e.g. "Job deleted" when a row action re-renders the table).
+ */
+export function FlashArea({ flash, oob = false }: { flash: Flash | null; oob?: boolean }): JSX.Element {
+  return (
+    <div id="flash" class="mb-4 space-y-2 empty:hidden" aria-live="polite" hx-swap-oob={oob ? "true" : undefined}>
+      {flash ? <Alert kind={flash.kind} message={flash.message} /> : ""}
+    </div>
   );
 }
 

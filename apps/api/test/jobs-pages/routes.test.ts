@@ -263,6 +263,37 @@ describe("job pages", () => {
     expect(await db.prisma.job.count({ where: { id } })).toBe(0);
   });
 
+  it("deleting the last job of the list through htmx shows the empty state and a confirmation", async () => {
+    const { client } = await signedIn();
+    const id = await createJob(client, { name: "only one" });
+    const list = await client.get("/ui/jobs");
+    const row = new RegExp(`<tr id="job-${id}"[\\s\\S]*?</tr>`).exec(list.body)?.[0] ?? "";
+    expect(row).toContain('hx-target="#jobs-table"');
+    const res = await client.post(`/ui/jobs/${id}/delete`, { confirm: "yes", return_to: "/ui/jobs" }, { headers: { "hx-request": "true" } });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/^<div id="jobs-table"/);
+    expect(res.body).toContain("No jobs yet.");
+    expect(res.body).not.toContain("<table");
+    expect(res.body).toMatch(/<div id="flash"[^>]*hx-swap-oob="true"[^>]*>[\s\S]*Job “only one” deleted\./);
+    expect(await db.prisma.job.count({ where: { id } })).toBe(0);
+  });
+
+  it("deleting through htmx from a filtered list keeps the filter", async () => {
+    const { client } = await signedIn();
+    const keep = await createJob(client, { name: "alpha keep" });
+    const gone = await createJob(client, { name: "alpha gone" });
+    await createJob(client, { name: "beta" });
+    const filtered = await client.get("/ui/jobs?q=alpha");
+    expect(filtered.body).toContain('name="return_to" value="/ui/jobs?q=alpha"');
+    const res = await client.post(`/ui/jobs/${gone}/delete`, { confirm: "yes", return_to: "/ui/jobs?q=alpha" }, { headers: { "hx-request": "true" } });
+    expect(res.body).toContain(`id="job-${keep}"`);
+    expect(res.body).not.toContain(">beta<");
+    // Without JavaScript: back to the same filtered list.
+    const plain = await client.post(`/ui/jobs/${keep}/delete`, { confirm: "yes", return_to: "/ui/jobs?q=alpha" });
+    expect([plain.statusCode, plain.headers.location]).toEqual([303, "/ui/jobs?q=alpha"]);
+    expect((await client.get("/ui/jobs?q=alpha")).body).toContain("No jobs match these filters.");
+  });
+
   it("serves the preview and header-row partials", async () => {
     const { client } = await signedIn();
     const ok = await client.get("/ui/jobs/schedule-preview?cron_expression=*/10+*+*+*+*&timezone=Asia/Tokyo", { "hx-request": "true" });

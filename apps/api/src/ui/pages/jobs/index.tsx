@@ -22,7 +22,7 @@ import {
   uiCaller,
   type UiCaller,
 } from "../../context.ts";
-import { Layout } from "../../layout.tsx";
+import { FlashArea, Layout } from "../../layout.tsx";
 import type { UiState } from "../../../plugins/session.ts";
 import { DeleteConfirm, GoneRunsPanel, JobDetail, LiveJobParts, RunsPanel } from "./detail.tsx";
 import { JobForm, HeaderRow, SchedulePreviewBox, type SchedulePreview } from "./form.tsx";
@@ -38,7 +38,7 @@ import {
   type FieldErrors,
   type JobFormValues,
 } from "./formData.ts";
-import { JobRow, JobsPage, type Job, type JobRowData, type JobsListQuery, type Run, type StatusFilter } from "./list.tsx";
+import { JobRow, JobsPage, JobsTable, listUrl, parseListQuery, type Job, type JobRowData, type JobsListQuery, type Run } from "./list.tsx";
 import { LOCAL_TIME_JS, LOCAL_TIME_PATH } from "./localTime.ts";
 import { GoneRunPage, JobRunsPage, RunPage, type RunDetail } from "./runs.tsx";
 
@@ -98,12 +98,28 @@ async function previewOf(api: UiCaller, cron: string, timezone: string): Promise
 
 function listQuery(request: FastifyRequest): JobsListQuery {
   const q = query(request);
-  const status = one(q.status);
-  return {
-    q: one(q.q).slice(0, 200),
-    status: (["active", "paused"].includes(status) ? status : "all") as StatusFilter,
-    cursor: one(q.cursor) || null,
-  };
+  return parseListQuery((name) => one(q[name]));
+}
+
+/** The list a row action came from (its return_to), or the unfiltered list. */
+function returnList(request: FastifyRequest): { url: string; query: JobsListQuery } | null {
+  const target = returnTo(request, "/ui/jobs");
+  const url = new URL(target, "http://ui.invalid");
+  if (url.pathname !== "/ui/jobs") return null;
+  const query = parseListQuery((name) => url.searchParams.get(name) ?? "");
+  return { url: listUrl(query), query };
+}
+
+/** One page of the jobs list with each job's last run. */
+async function listPage(api: UiCaller, q: JobsListQuery): Promise<{ rows: JobRowData[]; nextCursor: string | null }> {
+  const page = await api.jobs.list({
+    limit: JOBS_PAGE_SIZE,
+    cursor: q.cursor ?? undefined,
+    q: q.q || undefined,
+    enabled: q.status === "all" ? undefined : q.status === "active",
+  });
+  const rows = await Promise.all(page.jobs.map(async (job) => ({ job, lastRun: await lastRunOf(api, job.id) })));
+  return { rows, nextCursor: page.next_cursor };
 }
 
 async function renderForm(
@@ -155,7 +171,7 @@ async function saveJob(
 
 async function rowFor(request: FastifyRequest, api: UiCaller, job: Job, note?: string): Promise<JSX.Element> {
   const data: JobRowData = { job, lastRun: await lastRunOf(api, job.id), note };
-  return <JobRow {...data} csrfToken={request.ui.csrfToken} />;
+  return <JobRow {...data} csrfToken={request.ui.csrfToken} listUrl={returnList(request)?.url ?? "/ui/jobs"} />;
 }
 
 export async function jobsPages(app: FastifyInstance): Promise<void> {
@@ -166,16 +182,10 @@ export async function jobsPages(app: FastifyInstance): Promise<void> {
   app.get("/jobs", async (request, reply) => {
     const api = await uiCaller(request);
     const q = listQuery(request);
-    const page = await api.jobs.list({
-      limit: JOBS_PAGE_SIZE,
-      cursor: q.cursor ?? undefined,
-      q: q.q || undefined,
-      enabled: q.status === "all" ? undefined : q.status === "active",
-    });
-    const rows = await Promise.all(page.jobs.map(async (job) => ({ job, lastRun: await lastRunOf(api, job.id) })));
+    const { rows, nextCursor } = await listPage(api, q);
     return reply.html(
       <Page ui={request.ui} title="Jobs">
-        <JobsPage rows={rows} query={q} nextCursor={page.next_cursor} csrfToken={request.ui.csrfToken} now={new Date()} />
+        <JobsPage rows={rows} query={q} nextCursor={nextCursor} csrfToken={request.ui.csrfToken} now={new Date()} />
       </Page>,
     );
   });
@@ -336,9 +346,21 @@ export async function jobsPages(app: FastifyInstance): Promise<void> {
     }
     const { job } = await api.jobs.get({ jobId });
     await api.jobs.delete({ jobId });
-    if (isHtmx(request)) return reply.html("");
-    setFlash(request, reply, { kind: "success", message: `Job “${job.name}” deleted.` });
-    return reply.redirect("/ui/jobs", 303);
+    const notice = { kind: "success" as const, message: `Job “${job.name}” deleted.` };
+    const list = returnList(request);
+    if (isHtmx(request) && list) {
+      // The list's table again (an emptied list shows its empty state), and the notice in the page's flash area.
+      const { rows, nextCursor } = await listPage(api, list.query);
+      return reply.html(
+        <>
+          <JobsTable rows={rows} query={list.query} nextCursor={nextCursor} csrfToken={request.ui.csrfToken} now={new Date()} />
+          <FlashArea flash={notice} oob />
+        </>,
+      );
+    }
+    setFlash(request, reply, notice);
+    if (isHtmx(request)) return reply.header("hx-redirect", "/ui/jobs").send("");
+    return reply.redirect(list?.url ?? "/ui/jobs", 303);
   });
 
   app.get<{ Params: Params }>("/jobs/:jobId/runs", async (request, reply) => {

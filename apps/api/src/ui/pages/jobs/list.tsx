@@ -22,6 +22,19 @@ export interface JobsListQuery {
   cursor: string | null;
 }
 
+/** Reads the list's filters from query parameters (unknown status → all). */
+export function parseListQuery(get: (name: string) => string): JobsListQuery {
+  const status = get("status");
+  return {
+    q: get("q").slice(0, 200),
+    status: status === "active" || status === "paused" ? status : "all",
+    cursor: get("cursor") || null,
+  };
+}
+
+/** The list's URL for these filters, e.g. /ui/jobs?q=ping (rows post it as return_to). */
+export const listUrl = (q: Partial<JobsListQuery>) => `/ui/jobs${listQueryString(q)}`;
+
 export function listQueryString(q: Partial<JobsListQuery>): string {
   const params = new URLSearchParams();
   if (q.q) params.set("q", q.q);
@@ -58,8 +71,11 @@ export function LastRun(props: { run: Run | null; timeZone: string }): JSX.Eleme
   );
 }
 
-/** One table row; htmx actions swap it in place (or remove it on delete). */
-export function JobRow(props: JobRowData & { csrfToken: string; now?: Date }): JSX.Element {
+/**
+ * One table row; htmx actions swap it in place, Delete re-renders the whole table (so an emptied list shows its
+ * empty state). `listUrl` is the list as shown (filters, page): the actions return to it.
+ */
+export function JobRow(props: JobRowData & { csrfToken: string; now?: Date; listUrl: string }): JSX.Element {
   const { job, lastRun } = props;
   const rowId = `job-${job.id}`;
   const action = (name: "pause" | "resume" | "trigger") => ({
@@ -112,7 +128,7 @@ export function JobRow(props: JobRowData & { csrfToken: string; now?: Date }): J
       <td class="px-3 py-3">
         <form method="post" action={`/ui/jobs/${job.id}/${job.enabled ? "pause" : "resume"}`} class="flex flex-wrap justify-end gap-1 lg:flex-nowrap">
           <input type="hidden" name="_csrf" value={props.csrfToken} />
-          <input type="hidden" name="return_to" value="/ui/jobs" />
+          <input type="hidden" name="return_to" value={props.listUrl} />
           {job.enabled ? (
             <button type="submit" class={`${btn.base} ${btn.secondary} ${btn.small}`} {...action("pause")} aria-label={`Pause ${job.name}`}>
               Pause
@@ -138,7 +154,7 @@ export function JobRow(props: JobRowData & { csrfToken: string; now?: Date }): J
             hx-post={`/ui/jobs/${job.id}/delete`}
             hx-vals='{"confirm": "yes"}'
             hx-confirm={`Delete the job “${job.name}” and all its runs? This cannot be undone.`}
-            hx-target={`#${rowId}`}
+            hx-target="#jobs-table"
             hx-swap="outerHTML"
             aria-label={`Delete ${job.name}`}
           >
@@ -202,7 +218,7 @@ export function JobsTable(props: JobsTableProps): JSX.Element {
             </thead>
             <tbody class="divide-y divide-slate-100">
               {props.rows.map((r) => (
-                <JobRow {...r} csrfToken={props.csrfToken} now={props.now} />
+                <JobRow {...r} csrfToken={props.csrfToken} now={props.now} listUrl={listUrl(props.query)} />
               ))}
             </tbody>
           </table>
