@@ -130,11 +130,19 @@ export function Layout({ ui, title, nav = "none", narrow = false, children }: Pr
 
 /**
  * The page's notice area (#flash). `oob`: rendered into an htmx response as an out-of-band swap, to show a notice
- * after a partial update (e.g. "Job deleted" when a row action re-renders the table).
+ * after a partial update (e.g. "Job deleted" when a row action re-renders the table); it then takes the keyboard
+ * focus if the swap removed the focused control (ui.js, data-focus-after-swap).
  */
 export function FlashArea({ flash, oob = false }: { flash: Flash | null; oob?: boolean }): JSX.Element {
   return (
-    <div id="flash" class="mb-4 space-y-2 empty:hidden" aria-live="polite" hx-swap-oob={oob ? "true" : undefined}>
+    <div
+      id="flash"
+      class="mb-4 space-y-2 empty:hidden focus:outline-none"
+      aria-live="polite"
+      hx-swap-oob={oob ? "true" : undefined}
+      tabindex={oob ? "-1" : undefined}
+      data-focus-after-swap={oob ? "" : undefined}
+    >
       {flash ? <Alert kind={flash.kind} message={flash.message} /> : ""}
     </div>
   );

@@ -86,9 +86,13 @@ export function KeyRow({ ui, apiKey }: { ui: UiState; apiKey: ApiKey }): JSX.Ele
       </Td>
       <Td class="text-right">
         {apiKey.state === "revoked" ? (
-          ""
+          // Same id as the Revoke button it replaces, and focusable: the keyboard focus stays in this row.
+          <span id={`key-${apiKey.id}-action`} tabindex="-1" class="text-xs text-slate-500">
+            <span class="sr-only" safe>{`Key ${apiKey.name} is revoked.`}</span>
+          </span>
         ) : (
           <ConfirmButton
+            id={`key-${apiKey.id}-action`}
             ui={ui}
             action={`/ui/api-keys/${apiKey.id}/revoke`}
             confirm={`Revoke the key "${apiKey.name}"? Programs using it stop working immediately.`}

@@ -129,17 +129,19 @@ export function JobRow(props: JobRowData & { csrfToken: string; now?: Date; list
         <form method="post" action={`/ui/jobs/${job.id}/${job.enabled ? "pause" : "resume"}`} class="flex flex-wrap justify-end gap-1 lg:flex-nowrap">
           <input type="hidden" name="_csrf" value={props.csrfToken} />
           <input type="hidden" name="return_to" value={props.listUrl} />
+          {/* Stable ids: htmx puts the keyboard focus back on the control with the same id after the row swap. */}
           {job.enabled ? (
-            <button type="submit" class={`${btn.base} ${btn.secondary} ${btn.small}`} {...action("pause")} aria-label={`Pause ${job.name}`}>
+            <button type="submit" id={`${rowId}-toggle`} class={`${btn.base} ${btn.secondary} ${btn.small}`} {...action("pause")} aria-label={`Pause ${job.name}`}>
               Pause
             </button>
           ) : (
-            <button type="submit" class={`${btn.base} ${btn.secondary} ${btn.small}`} {...action("resume")} aria-label={`Resume ${job.name}`}>
+            <button type="submit" id={`${rowId}-toggle`} class={`${btn.base} ${btn.secondary} ${btn.small}`} {...action("resume")} aria-label={`Resume ${job.name}`}>
               Resume
             </button>
           )}
           <button
             type="submit"
+            id={`${rowId}-trigger`}
             formaction={`/ui/jobs/${job.id}/trigger`}
             class={`${btn.base} ${btn.secondary} ${btn.small}`}
             {...action("trigger")}
@@ -149,6 +151,7 @@ export function JobRow(props: JobRowData & { csrfToken: string; now?: Date; list
           </button>
           <button
             type="submit"
+            id={`${rowId}-delete`}
             formaction={`/ui/jobs/${job.id}/delete`}
             class={`${btn.base} ${btn.danger} ${btn.small}`}
             hx-post={`/ui/jobs/${job.id}/delete`}
