@@ -183,6 +183,8 @@ export async function jobsPages(app: FastifyInstance): Promise<void> {
     const api = await uiCaller(request);
     const q = listQuery(request);
     const { rows, nextCursor } = await listPage(api, q);
+    // The search form's htmx request: the history gets the canonical URL of what is shown (no empty parameters).
+    if (isHtmx(request) && request.headers["hx-history-restore-request"] !== "true") void reply.header("hx-push-url", listUrl(q));
     return reply.html(
       <Page ui={request.ui} title="Jobs">
         <JobsPage rows={rows} query={q} nextCursor={nextCursor} csrfToken={request.ui.csrfToken} now={new Date()} />

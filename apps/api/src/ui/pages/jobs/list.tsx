@@ -251,9 +251,14 @@ export function JobsTable(props: JobsTableProps): JSX.Element {
   );
 }
 
+/**
+ * The list page. The search form updates the table through htmx and pushes the list's URL (with the query) into the
+ * history. hx-history="false": htmx keeps no snapshot of this page, whose search box would come back with the value
+ * it had when the page loaded; Back loads the list for that URL from the server instead, box and results alike.
+ */
 export function JobsPage(props: JobsTableProps): JSX.Element {
   return (
-    <div class="space-y-4">
+    <div class="space-y-4" hx-history="false">
       <div class="flex flex-wrap items-center justify-between gap-3">
         <h1 class="text-2xl font-semibold text-slate-900">Jobs</h1>
         <a href="/ui/jobs/new" class={`${btn.base} ${btn.primary}`}>
