@@ -97,8 +97,18 @@ export function Layout({ ui, title, nav = "none", narrow = false, children }: Pr
                     <NavLink href="/docs" active={false} label="API docs" />
                   </nav>
                   <div class="ml-auto flex items-center gap-2">
-                    <a href="/ui/account" class={`${NAV_LINK} hidden text-slate-300 hover:text-white sm:inline`} aria-current={nav === "account" ? "page" : undefined} safe>
-                      {ui.user.email}
+                    {/* On phones the link reads "Account" (the email would not fit); from sm up it shows the email. */}
+                    <a
+                      href="/ui/account"
+                      class={`${NAV_LINK} max-w-64 truncate ${nav === "account" ? "bg-slate-800 text-white" : "text-slate-300 hover:bg-slate-800 hover:text-white"}`}
+                      aria-current={nav === "account" ? "page" : undefined}
+                      aria-label={`Account (${ui.user.email})`}
+                      title={ui.user.email}
+                    >
+                      <span class="sm:hidden">Account</span>
+                      <span class="hidden sm:inline" safe>
+                        {ui.user.email}
+                      </span>
                     </a>
                     <form method="post" action="/logout">
                       <CsrfInput ui={ui} />

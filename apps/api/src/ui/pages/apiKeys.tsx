@@ -55,7 +55,7 @@ export function KeyRow({ ui, apiKey }: { ui: UiState; apiKey: ApiKey }): JSX.Ele
   const state = STATE[apiKey.state];
   return (
     <tr data-row id={`key-${apiKey.id}`}>
-      <Td class="font-medium">
+      <Td class="min-w-32 font-medium wrap-anywhere">
         <span safe>{apiKey.name}</span>
       </Td>
       <Td>
@@ -197,7 +197,7 @@ function CreatedKeyPage({ ui, apiKey, rawKey }: { ui: UiState; apiKey: Pick<Crea
       <Card class="max-w-2xl space-y-4">
         <Alert kind="info" message="Copy the key now. It is shown only this once; BTick stores only a hash of it." />
         <div>
-          <label for="raw-key" class="block text-sm font-medium text-slate-800">
+          <label for="raw-key" class="block text-sm font-medium text-slate-800 wrap-anywhere">
             Key “<span safe>{apiKey.name}</span>”
           </label>
           <div class="mt-1 flex flex-col gap-2 sm:flex-row">

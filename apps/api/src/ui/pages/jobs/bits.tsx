@@ -98,7 +98,7 @@ export function Field(props: PropsWithChildren<{ label: string; id?: string; oob
       <dt class="text-sm font-medium text-slate-500" safe>
         {props.label}
       </dt>
-      <dd class="mt-0.5 break-words text-sm text-slate-900 sm:col-span-2 sm:mt-0">{props.children}</dd>
+      <dd class="mt-0.5 min-w-0 text-sm text-slate-900 wrap-anywhere sm:col-span-2 sm:mt-0">{props.children}</dd>
     </div>
   );
 }

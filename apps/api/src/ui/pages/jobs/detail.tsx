@@ -6,7 +6,8 @@ import type { Reveal } from "../../context.ts";
 import { CONCURRENCY_LABELS, MISFIRE_LABELS, type SchedulePreview } from "./form.tsx";
 import { Badge, btn, Code, Field, HeaderList, Instant, link, Section } from "./bits.tsx";
 import { formatDuration, formatInZone, maskHeaders, POLICY_RUN_STATUSES, prettyJsonValue, RUN_STATUS_TONE, statusLabel } from "./format.ts";
-import { JobStatusBadges, type Job, type Run } from "./list.tsx";
+import { Table } from "../../components/Table.tsx";
+import { HEAD, JobStatusBadges, type Job, type Run } from "./list.tsx";
 
 /** Poll while a run is in progress, or while the next scheduled run is this close. */
 export const IMMINENT_MS = 60_000;
@@ -74,63 +75,34 @@ export function DurationChart(props: { runs: Run[] }): JSX.Element {
 export function RunsTable(props: { runs: Run[]; timeZone: string; now?: Date; caption: string }): JSX.Element {
   if (props.runs.length === 0) return <p class="text-sm text-slate-500">No runs yet.</p>;
   return (
-    <div class="overflow-x-auto">
-      <table class="min-w-full divide-y divide-slate-200 text-sm">
-        <caption class="sr-only" safe>
-          {props.caption}
-        </caption>
-        <thead class="text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
-          <tr>
-            <th scope="col" class="px-2 py-2">
-              Started
-            </th>
-            <th scope="col" class="px-2 py-2">
-              Status
-            </th>
-            <th scope="col" class="px-2 py-2">
-              Trigger
-            </th>
-            <th scope="col" class="px-2 py-2">
-              Attempts
-            </th>
-            <th scope="col" class="px-2 py-2">
-              Response
-            </th>
-            <th scope="col" class="px-2 py-2">
-              Duration
-            </th>
-          </tr>
-        </thead>
-        <tbody class="divide-y divide-slate-100">
-          {props.runs.map((r) => (
-            <tr class="align-top" data-run-status={r.status}>
-              <td class="px-2 py-2">
-                <a href={`/ui/runs/${r.id}`} class={link} aria-label={`Run started ${formatInZone(r.started_at, props.timeZone)}`}>
-                  <Instant iso={r.started_at} timeZone={props.timeZone} now={props.now} compact />
-                </a>
-              </td>
-              <td class="px-2 py-2">
-                <Badge tone={RUN_STATUS_TONE[r.status]} text={statusLabel(r.status)} />
-              </td>
-              <td class="px-2 py-2 text-slate-700">{r.trigger_type}</td>
-              <td class="px-2 py-2 text-slate-700" safe>{`${r.attempt_number}/${r.max_attempts}`}</td>
-              <td class="px-2 py-2 font-mono text-xs">
-                {r.response_status_code !== null ? (
-                  String(r.response_status_code)
-                ) : r.error_message ? (
-                  <span class={POLICY_RUN_STATUSES.includes(r.status) ? "text-slate-600" : "text-red-700"} safe>
-                    {r.error_message.length > 80 ? `${r.error_message.slice(0, 80)}…` : r.error_message}
-                  </span>
-                ) : (
-                  "—"
-                )}
-              </td>
-              <td class="px-2 py-2 text-slate-700" safe>{formatDuration(r.duration_ms)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table caption={props.caption} framed={false} headClass={HEAD} columns={["Started", "Status", "Trigger", "Attempts", "Response", "Duration"]}>
+      {props.runs.map((r) => (
+        <tr class="align-top" data-run-status={r.status}>
+          <td class="px-2 py-2">
+            <a href={`/ui/runs/${r.id}`} class={link} aria-label={`Run started ${formatInZone(r.started_at, props.timeZone)}`}>
+              <Instant iso={r.started_at} timeZone={props.timeZone} now={props.now} compact />
+            </a>
+          </td>
+          <td class="px-2 py-2">
+            <Badge tone={RUN_STATUS_TONE[r.status]} text={statusLabel(r.status)} />
+          </td>
+          <td class="px-2 py-2 text-slate-700">{r.trigger_type}</td>
+          <td class="px-2 py-2 text-slate-700" safe>{`${r.attempt_number}/${r.max_attempts}`}</td>
+          <td class="px-2 py-2 font-mono text-xs">
+            {r.response_status_code !== null ? (
+              String(r.response_status_code)
+            ) : r.error_message ? (
+              <span class={`wrap-anywhere ${POLICY_RUN_STATUSES.includes(r.status) ? "text-slate-600" : "text-red-700"}`} safe>
+                {r.error_message.length > 80 ? `${r.error_message.slice(0, 80)}…` : r.error_message}
+              </span>
+            ) : (
+              "—"
+            )}
+          </td>
+          <td class="px-2 py-2 text-slate-700" safe>{formatDuration(r.duration_ms)}</td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 
@@ -373,7 +345,7 @@ export function JobDetail(props: JobDetailProps): JSX.Element {
         </a>
         <div class="mt-1 flex flex-wrap items-start justify-between gap-3">
           <div class="min-w-0">
-            <h1 class="break-words text-2xl font-semibold text-slate-900" safe>
+            <h1 class="wrap-anywhere text-2xl font-semibold text-slate-900" safe>
               {j.name}
             </h1>
             <p class="mt-1 break-all font-mono text-sm text-slate-600">
@@ -459,7 +431,7 @@ export function DeleteConfirm(props: { job: Job; csrfToken: string }): JSX.Eleme
     <div class="mx-auto max-w-lg rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200">
       <h1 class="text-xl font-semibold text-slate-900">Delete job?</h1>
       <p class="mt-2 text-sm text-slate-700">
-        “<span class="font-medium" safe>{props.job.name}</span>” and all its runs will be deleted. This cannot be undone.
+        “<span class="font-medium wrap-anywhere" safe>{props.job.name}</span>” and all its runs will be deleted. This cannot be undone.
       </p>
       <form method="post" action={`/ui/jobs/${props.job.id}/delete`} class="mt-4 flex gap-2">
         <input type="hidden" name="_csrf" value={props.csrfToken} />

@@ -1,6 +1,8 @@
 // /ui/jobs: the jobs table with filters, cursor pagination and row actions through htmx.
 import type { RouterOutputs } from "@btick/contract";
 
+import { Table, type Column } from "../../components/Table.tsx";
+
 import { Badge, btn, Instant, input, link } from "./bits.tsx";
 import { FAILED_RUN_STATUSES, formatDuration, RUN_STATUS_TONE, statusLabel } from "./format.ts";
 
@@ -86,7 +88,7 @@ export function JobRow(props: JobRowData & { csrfToken: string; now?: Date; list
   return (
     <tr id={rowId} class="align-top hover:bg-slate-50">
       <td class="px-3 py-3">
-        <a href={`/ui/jobs/${job.id}`} class={`${link} font-medium`} safe>
+        <a href={`/ui/jobs/${job.id}`} class={`${link} font-medium wrap-anywhere`} safe>
           {job.name}
         </a>
         <p class="mt-0.5 max-w-[14rem] truncate font-mono text-xs text-slate-500 md:hidden" safe>
@@ -169,6 +171,18 @@ export function JobRow(props: JobRowData & { csrfToken: string; now?: Date; list
   );
 }
 
+/** Header labels of the job and run tables: small, uppercase, on a light band. */
+export const HEAD = "bg-slate-50 text-xs uppercase tracking-wide";
+
+const JOB_COLUMNS: Column[] = [
+  "Name",
+  { label: "Request", class: "hidden md:table-cell" },
+  "Schedule",
+  "Next run",
+  "Last run",
+  { label: "Actions", srOnly: true, class: "text-right" },
+];
+
 export interface JobsTableProps {
   rows: JobRowData[];
   query: JobsListQuery;
@@ -194,38 +208,11 @@ export function JobsTable(props: JobsTableProps): JSX.Element {
           )}
         </div>
       ) : (
-        <div class="overflow-x-auto">
-          <table class="min-w-full divide-y divide-slate-200">
-            <caption class="sr-only">Jobs</caption>
-            <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
-              <tr>
-                <th scope="col" class="px-3 py-2">
-                  Name
-                </th>
-                <th scope="col" class="hidden px-3 py-2 md:table-cell">
-                  Request
-                </th>
-                <th scope="col" class="px-3 py-2">
-                  Schedule
-                </th>
-                <th scope="col" class="px-3 py-2">
-                  Next run
-                </th>
-                <th scope="col" class="px-3 py-2">
-                  Last run
-                </th>
-                <th scope="col" class="px-3 py-2 text-right">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody class="divide-y divide-slate-100">
-              {props.rows.map((r) => (
-                <JobRow {...r} csrfToken={props.csrfToken} now={props.now} listUrl={listUrl(props.query)} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table caption="Jobs" framed={false} headClass={HEAD} columns={JOB_COLUMNS}>
+          {props.rows.map((r) => (
+            <JobRow {...r} csrfToken={props.csrfToken} now={props.now} listUrl={listUrl(props.query)} />
+          ))}
+        </Table>
       )}
       {props.query.cursor || props.nextCursor ? (
         <nav class="flex items-center justify-between border-t border-slate-200 px-3 py-2 text-sm" aria-label="Pagination">

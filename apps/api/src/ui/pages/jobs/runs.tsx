@@ -15,7 +15,8 @@ import {
   RUN_STATUS_TONE,
   statusLabel,
 } from "./format.ts";
-import type { Job, Run } from "./list.tsx";
+import { Table } from "../../components/Table.tsx";
+import { HEAD, type Job, type Run } from "./list.tsx";
 
 export type RunDetail = RouterOutputs["runs"]["get"]["run"];
 
@@ -42,7 +43,7 @@ export function JobRunsPage(props: {
   return (
     <div class="space-y-4">
       <div>
-        <a href={`/ui/jobs/${props.job.id}`} class={`${link} text-sm`}>
+        <a href={`/ui/jobs/${props.job.id}`} class={`${link} text-sm wrap-anywhere`}>
           ← <span safe>{props.job.name}</span>
         </a>
         <h1 class="mt-1 text-2xl font-semibold text-slate-900">Runs</h1>
@@ -66,29 +67,29 @@ export function JobRunsPage(props: {
       {props.error ? (
         <Alert kind="error" message={props.error} />
       ) : (
-      <Section title={props.status ? `Runs with status ${statusLabel(props.status)}` : "All runs"} id="runs">
-        <RunsTable runs={props.runs} timeZone={props.job.timezone} now={props.now} caption="Runs, newest first" />
-        {props.cursor || props.nextCursor ? (
-          <nav class="mt-3 flex items-center justify-between text-sm" aria-label="Pagination">
-            {props.cursor ? (
-              <a href={withStatus({})} class={link}>
-                ← Newest
-              </a>
-            ) : (
-              <span />
-            )}
-            {props.nextCursor ? (
-              <a href={withStatus({ cursor: props.nextCursor })} class={link} rel="next">
-                Older runs →
-              </a>
-            ) : (
-              ""
-            )}
-          </nav>
-        ) : (
-          ""
-        )}
-      </Section>
+        <Section title={props.status ? `Runs with status ${statusLabel(props.status)}` : "All runs"} id="runs">
+          <RunsTable runs={props.runs} timeZone={props.job.timezone} now={props.now} caption="Runs, newest first" />
+          {props.cursor || props.nextCursor ? (
+            <nav class="mt-3 flex items-center justify-between text-sm" aria-label="Pagination">
+              {props.cursor ? (
+                <a href={withStatus({})} class={link}>
+                  ← Newest
+                </a>
+              ) : (
+                <span />
+              )}
+              {props.nextCursor ? (
+                <a href={withStatus({ cursor: props.nextCursor })} class={link} rel="next">
+                  Older runs →
+                </a>
+              ) : (
+                ""
+              )}
+            </nav>
+          ) : (
+            ""
+          )}
+        </Section>
       )}
     </div>
   );
@@ -128,7 +129,7 @@ export function RunPage(props: { run: RunDetail; job: Job | null; now: Date; isS
       data-polling={running ? "true" : "false"}
     >
       <div>
-        <a href={`/ui/jobs/${r.job_id}`} class={`${link} text-sm`}>
+        <a href={`/ui/jobs/${r.job_id}`} class={`${link} text-sm wrap-anywhere`}>
           ← {props.job ? <span safe>{props.job.name}</span> : "Job"}
         </a>
         <div class="mt-1 flex flex-wrap items-center gap-3">
@@ -199,51 +200,24 @@ export function RunPage(props: { run: RunDetail; job: Job | null; now: Date; isS
         {r.attempts.length === 0 ? (
           <p class="text-sm text-slate-500">{running ? "The first attempt is in progress." : "No attempts were recorded."}</p>
         ) : (
-          <div class="overflow-x-auto">
-            <table class="min-w-full divide-y divide-slate-200 text-sm">
-              <caption class="sr-only">Attempts</caption>
-              <thead class="text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
-                <tr>
-                  <th scope="col" class="px-2 py-2">
-                    #
-                  </th>
-                  <th scope="col" class="px-2 py-2">
-                    Outcome
-                  </th>
-                  <th scope="col" class="px-2 py-2">
-                    Status
-                  </th>
-                  <th scope="col" class="px-2 py-2">
-                    Started
-                  </th>
-                  <th scope="col" class="px-2 py-2">
-                    Duration
-                  </th>
-                  <th scope="col" class="px-2 py-2">
-                    Error
-                  </th>
-                </tr>
-              </thead>
-              <tbody class="divide-y divide-slate-100">
-                {r.attempts.map((a) => (
-                  <tr class="align-top">
-                    <td class="px-2 py-2" safe>{String(a.attempt_number)}</td>
-                    <td class="px-2 py-2">
-                      <Badge tone={ATTEMPT_OUTCOME_TONE[a.outcome] ?? "gray"} text={a.outcome.replace("_", " ")} />
-                    </td>
-                    <td class="px-2 py-2 font-mono text-xs" safe>{a.response_status_code === null ? "—" : String(a.response_status_code)}</td>
-                    <td class="px-2 py-2">
-                      <Instant iso={a.started_at} timeZone={tz} now={props.now} compact />
-                    </td>
-                    <td class="px-2 py-2" safe>{formatDuration(a.duration_ms)}</td>
-                    <td class="px-2 py-2 text-red-700" safe>
-                      {a.error_message ?? ""}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table caption="Attempts" framed={false} headClass={HEAD} columns={["#", "Outcome", "Status", "Started", "Duration", "Error"]}>
+            {r.attempts.map((a) => (
+              <tr class="align-top">
+                <td class="px-2 py-2" safe>{String(a.attempt_number)}</td>
+                <td class="px-2 py-2">
+                  <Badge tone={ATTEMPT_OUTCOME_TONE[a.outcome] ?? "gray"} text={a.outcome.replace("_", " ")} />
+                </td>
+                <td class="px-2 py-2 font-mono text-xs" safe>{a.response_status_code === null ? "—" : String(a.response_status_code)}</td>
+                <td class="px-2 py-2">
+                  <Instant iso={a.started_at} timeZone={tz} now={props.now} compact />
+                </td>
+                <td class="px-2 py-2" safe>{formatDuration(a.duration_ms)}</td>
+                <td class="min-w-48 px-2 py-2 text-red-700 wrap-anywhere" safe>
+                  {a.error_message ?? ""}
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </Section>
       <Section title="Response" id="response">
