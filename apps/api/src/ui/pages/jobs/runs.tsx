@@ -95,6 +95,26 @@ export function JobRunsPage(props: {
   );
 }
 
+/**
+ * The headers the worker adds to each attempt of a run (apps/worker/src/execute.ts, requestHeaders), with the values
+ * the run determines; they replace a job header of the same name, except User-Agent and Content-Type, which the
+ * job may set itself. The webhook-* headers are sent when the job has a signing secret.
+ */
+function addedHeaders(r: RunDetail): [string, string, boolean][] {
+  return [
+    ["Idempotency-Key", r.id, false],
+    ["X-BTick-Run-Id", r.id, false],
+    ["X-BTick-Job-Id", r.job_id, false],
+    ["X-BTick-Scheduled-For", r.scheduled_for, false],
+    ["X-BTick-Attempt", `the attempt's number, 1 to ${r.max_attempts}`, false],
+    ["webhook-id", r.id, false],
+    ["webhook-timestamp", "the attempt's time, in Unix seconds", false],
+    ["webhook-signature", "v1,<HMAC-SHA256 with the job's signing secret> (two during a rotation)", false],
+    ...(r.request_body === null ? [] : [["Content-Type", "application/json, unless the job sets it", false] as [string, string, boolean]]),
+    ["User-Agent", "BTick's worker, unless the job sets it", false],
+  ];
+}
+
 /** Replaces a polling run page once the run is gone (its job was deleted, or retention removed it). */
 export function GoneRunPage(): JSX.Element {
   return (
@@ -183,15 +203,21 @@ export function RunPage(props: { run: RunDetail; job: Job | null; now: Date; isS
         </dl>
       </Section>
       <Section title="Request" id="request">
-        <p class="break-all font-mono text-sm">
+        <p class="text-xs text-slate-600">
+          The job's request as it was when the run started (secret header values masked), and the headers BTick adds to every attempt.
+        </p>
+        <p class="mt-2 break-all font-mono text-sm">
           <span class="font-semibold" safe>
             {r.request_method}
           </span>{" "}
           <span safe>{r.request_url}</span>
         </p>
         <dl class="mt-2">
-          <Field label="Headers">
+          <Field label="Job's headers">
             <HeaderList entries={maskHeaders(r.request_headers, props.isSecretHeader)} />
+          </Field>
+          <Field label="Added by BTick">
+            <HeaderList entries={addedHeaders(r)} />
           </Field>
           <Field label="Body">{requestBody === null ? <span class="text-slate-500">none</span> : <Code text={requestBody} label="Request body" />}</Field>
         </dl>
