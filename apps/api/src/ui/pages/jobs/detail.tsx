@@ -2,11 +2,11 @@
 // while a run is in progress or the next one is imminent.
 import { RUN_STATUSES, type RunStatus } from "@btick/contract";
 
+import { Table } from "../../components/Table.tsx";
 import type { Reveal } from "../../context.ts";
 import { CONCURRENCY_LABELS, MISFIRE_LABELS, type SchedulePreview } from "./form.tsx";
 import { Badge, btn, Code, Field, HeaderList, Instant, link, Section } from "./bits.tsx";
 import { formatDuration, formatInZone, maskHeaders, POLICY_RUN_STATUSES, prettyJsonValue, RUN_STATUS_TONE, statusLabel } from "./format.ts";
-import { Table } from "../../components/Table.tsx";
 import { HEAD, JobStatusBadges, type Job, type Run } from "./list.tsx";
 
 /** Poll while a run is in progress, or while the next scheduled run is this close. */

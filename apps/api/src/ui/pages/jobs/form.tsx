@@ -2,8 +2,8 @@
 // schedule preview.
 import type { RouterOutputs } from "@btick/contract";
 
-import { btn, input, inputError, link } from "./bits.tsx";
 import type { SecretHeaderRules } from "../../context.ts";
+import { btn, input, inputError, link } from "./bits.tsx";
 import { formatInZone, MASK } from "./format.ts";
 import {
   CONCURRENCY_POLICIES,

@@ -2,7 +2,6 @@
 import type { RouterOutputs } from "@btick/contract";
 
 import { Table, type Column } from "../../components/Table.tsx";
-
 import { Badge, btn, Instant, input, link } from "./bits.tsx";
 import { FAILED_RUN_STATUSES, formatDuration, RUN_STATUS_TONE, statusLabel } from "./format.ts";
 

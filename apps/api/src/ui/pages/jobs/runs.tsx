@@ -2,6 +2,7 @@
 import { RUN_STATUSES, type RouterOutputs } from "@btick/contract";
 
 import { Alert } from "../../components/Alert.tsx";
+import { Table } from "../../components/Table.tsx";
 import { Badge, Code, Field, HeaderList, Instant, link, Section } from "./bits.tsx";
 import { RunsTable } from "./detail.tsx";
 import {
@@ -15,7 +16,6 @@ import {
   RUN_STATUS_TONE,
   statusLabel,
 } from "./format.ts";
-import { Table } from "../../components/Table.tsx";
 import { HEAD, type Job, type Run } from "./list.tsx";
 
 export type RunDetail = RouterOutputs["runs"]["get"]["run"];
