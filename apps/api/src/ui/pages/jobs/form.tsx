@@ -423,7 +423,7 @@ export function JobForm(props: JobFormProps): JSX.Element {
 
         <fieldset class="space-y-4">
           <legend class="text-sm font-medium text-slate-800">Scheduling policies</legend>
-          <div class="grid grid-cols-1 gap-4 sm:grid-cols-2">
+          <div class="grid grid-cols-1 gap-4">
             <FormField
               name="concurrency_policy"
               label="While the previous run is still running"
@@ -452,6 +452,8 @@ export function JobForm(props: JobFormProps): JSX.Element {
                 </select>
               )}
             />
+          </div>
+          <div class="grid grid-cols-1 gap-4 sm:grid-cols-2">
             <NumberField
               name="misfire_catch_up_max"
               label="Catch-up limit"
