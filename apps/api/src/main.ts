@@ -1,11 +1,11 @@
 // scheduler-api entrypoint: validate env, migrate, connect, listen; close gracefully on SIGTERM/SIGINT.
 import { ConfigError, loadApiEnv } from "@btick/config";
-import { createSecretsOptions } from "@btick/contract";
 import { createPrismaClient, migrate } from "@btick/db";
 import { logDestination } from "@btick/logging";
-import { DEVELOPMENT_KEY_WARNING, keyringFromConfig, parseSecretHeaderPatterns } from "@btick/secrets";
+import { DEVELOPMENT_KEY_WARNING } from "@btick/secrets";
 
 import { buildServer } from "./server.ts";
+import { serverDepsFromEnv } from "./serverDeps.ts";
 import { buildDevCss } from "./ui/assets.ts";
 
 async function main(): Promise<void> {
@@ -21,28 +21,9 @@ async function main(): Promise<void> {
     applicationName: "scheduler-api",
     queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
   });
-  const { keyring, development } = keyringFromConfig({ key: env.SECRETS_ENCRYPTION_KEY, oldKeys: env.SECRETS_ENCRYPTION_KEYS });
-  const secrets = createSecretsOptions({
-    keyring,
-    patterns: parseSecretHeaderPatterns(env.SECRET_HEADER_PATTERNS),
-    previousSigningSecretTtlSeconds: env.SIGNING_SECRET_PREVIOUS_TTL_HOURS * 3600,
-  });
-  const app = await buildServer({
-    db,
-    logger: { level: env.LOG_LEVEL, stream: logDestination() },
-    secrets,
-    limits: {
-      allowPrivateNetworks: env.API_ALLOW_PRIVATE_NETWORKS,
-      allowedHosts: env.API_ALLOWED_HOSTS,
-      maxJobsPerTenant: env.TENANT_MAX_JOBS,
-      minIntervalSeconds: env.TENANT_MIN_INTERVAL_SECONDS,
-    },
-    security: { rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE, authFailuresPerMinute: env.API_AUTH_FAILURES_PER_MINUTE },
-    metrics: env.API_METRICS_ENABLED,
-    trustProxy: env.TRUST_PROXY,
-    ui: { sessionSecret: env.UI_SESSION_SECRET, sessionTtlHours: env.UI_SESSION_TTL_HOURS },
-  });
-  if (development) app.log.warn(DEVELOPMENT_KEY_WARNING);
+  const { deps, developmentKey } = serverDepsFromEnv(env, db);
+  const app = await buildServer({ ...deps, logger: { level: env.LOG_LEVEL, stream: logDestination() } });
+  if (developmentKey) app.log.warn(DEVELOPMENT_KEY_WARNING);
   app.addHook("onClose", async () => {
     await db.$disconnect();
   });

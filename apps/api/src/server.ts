@@ -9,7 +9,7 @@ import { errorEnvelope, type JobLimits, type SecretsOptions } from "@btick/contr
 import type { Db } from "@btick/db";
 
 import { docsPlugin } from "./plugins/docs.ts";
-import { BODY_LIMIT_BYTES, errorsPlugin, sendEnvelope } from "./plugins/errors.ts";
+import { BODY_LIMIT_BYTES, errorsPlugin, sendEnvelope, wantsHtmlError } from "./plugins/errors.ts";
 import { healthPlugin } from "./plugins/health.ts";
 import { jsonBodyPlugin } from "./plugins/jsonBody.ts";
 import { metricsPlugin } from "./plugins/metrics.ts";
@@ -18,7 +18,7 @@ import { rememberRequestPath } from "./plugins/requestPath.ts";
 import { restPlugin } from "./plugins/rest.ts";
 import { securityPlugin, type SecurityOptions } from "./plugins/security.ts";
 import { trpcPlugin } from "./plugins/trpc.ts";
-import { standaloneNotFound, uiPlugin, type ThrottleOptions } from "./plugins/ui.ts";
+import { standaloneErrorPages, uiPlugin, type ThrottleOptions } from "./plugins/ui.ts";
 
 export interface ServerDeps {
   db: Db;
@@ -52,9 +52,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 5000 },
     requestIdHeader: false,
     trustProxy: deps.trustProxy ?? false,
-    // Errors raised before routing (a malformed percent-encoding in the path) get the envelope too.
-    frameworkErrors: (_err, _req, reply) => {
-      void sendEnvelope(reply, errorEnvelope(400, "malformed URL"));
+    // Errors raised before routing (a malformed percent-encoding in the path): the envelope under the API, an
+    // HTML page on the UI's paths (and for browsers elsewhere), like every other error.
+    frameworkErrors: (_err, req, reply) => {
+      if (wantsHtmlError(standaloneErrorPages, req.url, req.headers.accept)) {
+        void standaloneErrorPages.render(reply, 400, "The address is malformed (it contains broken percent-encoding).");
+      } else {
+        void sendEnvelope(reply, errorEnvelope(400, "malformed URL"));
+      }
     },
     // Keep a caller's X-Request-Id when it is sane, so logs correlate across services.
     genReqId: (req) => {
@@ -68,7 +73,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     void reply.header("x-request-id", request.id);
   });
 
-  await app.register(errorsPlugin, { htmlNotFound: standaloneNotFound });
+  await app.register(errorsPlugin, { html: standaloneErrorPages });
   await app.register(jsonBodyPlugin);
   if (deps.metrics !== false) await app.register(metricsPlugin);
   await app.register(securityPlugin, deps.security ?? { rateLimitPerMinute: 0, authFailuresPerMinute: 0 });

@@ -32,8 +32,12 @@ describe("GET /docs", () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toMatch(/^text\/html/);
     expect(res.body).toContain("BTick API reference");
-    expect(res.body).toContain('"url": "/api/v1/openapi.json"');
-    expect(res.body).toContain('"withDefaultFonts": false');
+    // No inline script (the CSP allows only the server's own files): the configuration is in /docs/init.js.
+    expect(res.body).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const init = await app.inject({ url: "/docs/init.js" });
+    expect(init.headers["content-type"]).toMatch(/javascript/);
+    expect(init.body).toContain('"url": "/api/v1/openapi.json"');
+    expect(init.body).toContain('"withDefaultFonts": false');
   });
 
   it("references only local assets, and serves them", async () => {

@@ -8,6 +8,7 @@ import { createTenantWithKey } from "@btick/contract/testing";
 import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
 
 import { buildServer, type ServerDeps } from "../src/server.ts";
+import { UiClient, uniqueEmail } from "./ui/client.ts";
 
 let db: TestDatabase;
 const apps: FastifyInstance[] = [];
@@ -188,6 +189,32 @@ describe("tenant quotas and the URL policy over REST", () => {
     expect(over.statusCode).toBe(429);
     expect(over.json().error.error_code).toBe("TOO_MANY_REQUESTS");
     expect(over.json().error.error_message).toMatch(/^job quota reached: a tenant can have at most 1 jobs/);
+  });
+});
+
+describe("schedule preview and the minimum interval", () => {
+  it("reports a schedule below TENANT_MIN_INTERVAL_SECONDS exactly as creating the job would", async () => {
+    const app = await server({ limits: { ...DEFAULT_JOB_LIMITS, minIntervalSeconds: 300 } });
+    const t = await createTenantWithKey(db.prisma);
+    const created = await app.inject({ method: "POST", url: "/api/v1/jobs", headers: bearer(t.rawKey), payload: { ...job, cron_expression: "* * * * *" } });
+    const rule = created.json().validation[0];
+    expect(rule.field).toBe("cron_expression");
+    const preview = await app.inject({
+      method: "POST",
+      url: "/api/v1/schedule/preview",
+      headers: bearer(t.rawKey),
+      payload: { cron_expression: "* * * * *", timezone: "UTC" },
+    });
+    expect(preview.statusCode).toBe(200);
+    expect(preview.json()).toMatchObject({ valid: false, field: "cron_expression", message: rule.message, next_runs: [] });
+    // The web UI's live preview says the same.
+    const user = new UiClient(app);
+    await user.register(uniqueEmail("preview"), "right password");
+    const partial = await user.get("/ui/jobs/schedule-preview?cron_expression=*+*+*+*+*&timezone=UTC", { "hx-request": "true" });
+    expect(partial.body).toContain(rule.message);
+    // Slower schedules are previewed as before.
+    const ok = await app.inject({ method: "POST", url: "/api/v1/schedule/preview", headers: bearer(t.rawKey), payload: { cron_expression: "*/5 * * * *" } });
+    expect(ok.json()).toMatchObject({ valid: true, field: null, message: null });
   });
 });
 

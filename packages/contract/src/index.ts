@@ -19,6 +19,17 @@ export {
 } from "./errors.ts";
 export { jsonDepthProblem, jsonValueProblem, jsonValueProblems, MAX_JSON_DEPTH } from "./schemas/json.ts";
 export {
+  CONCURRENCY_POLICIES,
+  HTTP_METHODS,
+  JOB_DEFAULTS,
+  JOB_FIELD_RANGES,
+  JOB_TEXT_LIMITS,
+  MISFIRE_POLICIES,
+  type ConcurrencyPolicy,
+  type MisfirePolicy,
+} from "./schemas/jobs.ts";
+export { RUN_STATUSES, type RunStatus } from "./schemas/runs.ts";
+export {
   createSecretsOptions,
   developmentSecretsOptions,
   MASK,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
 import { nextRuns } from "@btick/scheduling";
 
+import { DEFAULT_JOB_LIMITS, intervalIssue } from "../src/services/limits.ts";
 import { describeCron, previewSchedule } from "../src/services/schedule.ts";
 import { createTenantWithKey } from "../src/testing.ts";
 import { callerFor, rejection } from "./helpers.ts";
@@ -35,6 +36,20 @@ describe("previewSchedule (pure)", () => {
     const s = previewSchedule({ cron_expression: "*/10 * * * * *", timezone: "UTC" }, NOW);
     expect(s.description).toBe("Every 10 seconds");
     expect(s.next_runs[0]).toBe("2026-03-07T10:15:40.000Z");
+  });
+
+  it("applies the server's minimum interval between fires, with the message job validation gives", () => {
+    const limits = { ...DEFAULT_JOB_LIMITS, minIntervalSeconds: 60 };
+    expect(previewSchedule({ cron_expression: "*/10 * * * * *", timezone: "UTC" }, NOW, limits)).toEqual({
+      valid: false,
+      field: "cron_expression",
+      message: intervalIssue("*/10 * * * * *", "UTC", limits)?.message,
+      expression: null,
+      timezone: "UTC",
+      description: null,
+      next_runs: [],
+    });
+    expect(previewSchedule({ cron_expression: "* * * * *", timezone: "UTC" }, NOW, limits).valid).toBe(true);
   });
 
   it("treats a blank timezone as UTC", () => {

@@ -7,6 +7,8 @@ import { errorEnvelope, INTERNAL_ERROR_MESSAGE, matchRestRoute, REST_BASE_PATH, 
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+export const NOT_FOUND_PAGE_MESSAGE = "This page does not exist, or what it shows was deleted or belongs to someone else.";
+
 const INVALID_JSON_CODES = new Set(["FST_ERR_CTP_INVALID_JSON_BODY", "FST_ERR_CTP_EMPTY_JSON_BODY"]);
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
@@ -26,12 +28,28 @@ export function sendEnvelope(reply: FastifyReply, env: ErrorEnvelope): FastifyRe
   return reply.status(env.status).type("application/json; charset=utf-8").send(env);
 }
 
-export interface ErrorsOptions {
-  /** Renders the 404 for a browser (Accept: text/html) asking for an unknown path outside /api and /trpc. */
-  htmlNotFound?: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+/** HTML error pages for paths outside the API (the web UI's, plugins/ui.ts). */
+export interface HtmlErrors {
+  /** Paths whose errors are always HTML pages (the UI's own); others get one only when a browser asks. */
+  owns(path: string): boolean;
+  render(reply: FastifyReply, status: number, message: string): Promise<FastifyReply>;
 }
 
-const wantsHtml = (request: FastifyRequest) => (request.headers.accept ?? "").includes("text/html");
+export interface ErrorsOptions {
+  html?: HtmlErrors;
+}
+
+const pathOf = (url: string) => url.split("?")[0] ?? "/";
+const isApi = (path: string) => /^\/(api|trpc)(\/|$)/.test(path);
+
+/**
+ * Whether an error raised outside the UI's own handlers (unmatched route, wrong method, malformed URL) is answered
+ * with an HTML page: never under /api and /trpc; always on the UI's paths; elsewhere when a browser asks for HTML.
+ */
+export function wantsHtmlError(html: HtmlErrors | undefined, url: string, accept: string | undefined): html is HtmlErrors {
+  const path = pathOf(url);
+  return html !== undefined && !isApi(path) && (html.owns(path) || (accept ?? "").includes("text/html"));
+}
 
 async function errors(app: FastifyInstance, opts: ErrorsOptions): Promise<void> {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -42,19 +60,19 @@ async function errors(app: FastifyInstance, opts: ErrorsOptions): Promise<void> 
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split("?")[0] ?? "/";
+    const path = pathOf(request.url);
     const rest = path.startsWith(`${REST_BASE_PATH}/`) ? matchRestRoute(request.method, path.slice(REST_BASE_PATH.length)) : null;
     const allowed =
       rest?.kind === "method-not-allowed"
         ? rest.allow
         : METHODS.filter((m) => m !== request.method && app.hasRoute({ url: path, method: m }));
+    const html = wantsHtmlError(opts.html, path, request.headers.accept) ? opts.html : undefined;
     if (allowed.length > 0) {
       void reply.header("allow", allowed.join(", "));
+      if (html) return html.render(reply, 405, "This address does not accept that kind of request.");
       return sendEnvelope(reply, errorEnvelope(405, "method not allowed"));
     }
-    if (opts.htmlNotFound && request.method === "GET" && wantsHtml(request) && !/^\/(api|trpc)(\/|$)/.test(path)) {
-      return opts.htmlNotFound(request, reply);
-    }
+    if (html && (request.method === "GET" || request.method === "HEAD")) return html.render(reply, 404, NOT_FOUND_PAGE_MESSAGE);
     return sendEnvelope(reply, errorEnvelope(404, "not found"));
   });
 }

@@ -6,6 +6,8 @@
 // - Failed authentication: after `authFailuresPerMinute` 401 answers to one client IP within a minute, that IP
 //   gets 429 for the rest of the window (guessing keys gets slow fast).
 // Counters live in this process: with several API replicas each enforces its own limits.
+// The web UI's sign-in, registration and password-change throttles are its own (plugins/ui.ts): they do not
+// depend on these API limits.
 import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -16,6 +18,7 @@ import { errorEnvelope, REST_BASE_PATH } from "@btick/contract";
 
 import { sendEnvelope } from "./errors.ts";
 import { requestPath } from "./requestPath.ts";
+import { FixedWindowCounter } from "./windowCounter.ts";
 
 export interface SecurityOptions {
   /** Requests per minute per API key (or client IP) under /api/v1 and /trpc; 0 disables. */
@@ -40,6 +43,13 @@ export const CONTENT_SECURITY_POLICY = {
   "object-src": ["'none'"],
 };
 
+/** The policy as a header value, with some directives replaced (e.g. a per-response style nonce on /docs). */
+export function contentSecurityPolicy(overrides: Partial<Record<keyof typeof CONTENT_SECURITY_POLICY, string[]>> = {}): string {
+  return Object.entries({ ...CONTENT_SECURITY_POLICY, ...overrides })
+    .map(([name, values]) => `${name} ${values.join(" ")}`)
+    .join(";");
+}
+
 export const isApiPath = (url: string) => url.startsWith(`${REST_BASE_PATH}/`) || url === REST_BASE_PATH || url.startsWith("/trpc/");
 /** The API's health probe: like /healthz and /readyz, never rate-limited nor locked out, so monitoring keeps working. */
 const isHealthPath = (url: string) => url === `${REST_BASE_PATH}/health` || url === `${REST_BASE_PATH}/health/`;
@@ -58,29 +68,6 @@ export function rateLimitExceededMessage(max: number, ttlMs: number): string {
   return `rate limit exceeded: at most ${max} requests per minute; retry in ${Math.max(1, Math.ceil(ttlMs / 1000))} seconds`;
 }
 
-/** Fixed-window counters per client IP, pruned as they expire. */
-class FailureCounter {
-  private readonly windows = new Map<string, { count: number; resetAt: number }>();
-  constructor(private readonly limit: number) {}
-
-  /** Seconds until the IP may try again, or 0 when it is not blocked. */
-  blockedFor(ip: string, now = Date.now()): number {
-    const w = this.windows.get(ip);
-    if (!w || w.resetAt <= now || w.count < this.limit) return 0;
-    return Math.max(1, Math.ceil((w.resetAt - now) / 1000));
-  }
-
-  record(ip: string, now = Date.now()): void {
-    const w = this.windows.get(ip);
-    if (!w || w.resetAt <= now) {
-      if (this.windows.size >= 10_000) for (const [k, v] of this.windows) if (v.resetAt <= now) this.windows.delete(k);
-      this.windows.set(ip, { count: 1, resetAt: now + WINDOW_MS });
-    } else {
-      w.count++;
-    }
-  }
-}
-
 async function security(app: FastifyInstance, opts: SecurityOptions): Promise<void> {
   await app.register(helmet, {
     contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
@@ -94,7 +81,7 @@ async function security(app: FastifyInstance, opts: SecurityOptions): Promise<vo
   });
 
   if (opts.authFailuresPerMinute > 0) {
-    const failures = new FailureCounter(opts.authFailuresPerMinute);
+    const failures = new FixedWindowCounter(opts.authFailuresPerMinute, WINDOW_MS);
     app.addHook("onRequest", async (request, reply) => {
       if (!isLimitedPath(requestPath(request))) return;
       const wait = failures.blockedFor(request.ip);

@@ -8,13 +8,14 @@
 // CSRF: every state-changing UI request must carry a token, as the `_csrf` form field or the `X-CSRF-Token`
 // header (htmx sends it from <body hx-headers>). Signed-in: HMAC(secret, "session" + session token). Guests
 // (login/register forms): HMAC(secret, "guest" + the random `btick_csrf` cookie), so login CSRF is covered too.
-// Tokens are derived, not stored; a mismatch is a 403 page.
+// Tokens are derived, not stored; a mismatch is a 403 page. Sign-out without a live session needs no token (it
+// changes nothing): a stale tab still signs out.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 
-import type { JobLimits, SecretsOptions } from "@btick/contract";
+import { developmentSecretsOptions, type JobLimits, type SecretsOptions } from "@btick/contract";
 import type { Db } from "@btick/db";
 
 export const SESSION_COOKIE = "btick_session";
@@ -55,6 +56,13 @@ declare module "fastify" {
   interface FastifyRequest {
     /** UI request state; only set inside the UI plugin's context. */
     ui: UiState;
+  }
+  interface FastifyContextConfig {
+    /**
+     * "signed-in": the route needs the CSRF token only when a session is live (POST /logout: a stale tab whose
+     * session ended elsewhere can still sign out, which changes nothing). Default: always required.
+     */
+    csrf?: "signed-in";
   }
 }
 
@@ -113,6 +121,63 @@ export async function endSession(request: FastifyRequest, reply: FastifyReply): 
   reply.clearCookie(SESSION_COOKIE, { path: "/" });
   request.ui.user = null;
   request.ui.sessionId = null;
+}
+
+/**
+ * A secret the UI shows exactly once, on the page after the POST that made it (Post/Redirect/Get: reloading that
+ * page shows it no more, and re-posts nothing).
+ */
+export type Reveal =
+  | { kind: "api_key"; keyId: string; name: string; scopes: string[]; rawKey: string }
+  | { kind: "signing_secret"; jobId: string; secret: string; rotated: boolean; previousExpiresAt: string | null };
+
+function revealSecrets(request: FastifyRequest): SecretsOptions {
+  return request.ui.api.secrets ?? developmentSecretsOptions();
+}
+
+const revealContext = (sessionId: string) => `ui-reveal:${sessionId}`;
+
+/** A reveal not shown within this time (the redirect right after the POST shows it) is dropped unseen. */
+const REVEAL_TTL_MS = 10 * 60_000;
+
+/**
+ * Stores `reveal` in the current session for the next page (use before a 303 redirect). It is kept server-side,
+ * encrypted with the secrets keyring and bound to the session; a later reveal replaces it, and one not shown
+ * within 10 minutes is dropped.
+ */
+export async function setReveal(request: FastifyRequest, reveal: Reveal): Promise<void> {
+  const sessionId = request.ui.sessionId;
+  if (sessionId === null) throw new Error("setReveal needs a signed-in session");
+  const sealed = revealSecrets(request).keyring.seal(JSON.stringify({ at: Date.now(), reveal }), revealContext(sessionId));
+  await request.ui.db.session.updateMany({ where: { id: sessionId }, data: { reveal: sealed } });
+}
+
+/**
+ * The session's reveal when `wanted` accepts it, removed in the same step (of two concurrent requests only one gets
+ * it); null when there is none, it is for another page, or it cannot be read.
+ */
+export async function takeReveal<K extends Reveal["kind"]>(
+  request: FastifyRequest,
+  kind: K,
+  wanted: (reveal: Extract<Reveal, { kind: K }>) => boolean = () => true,
+): Promise<Extract<Reveal, { kind: K }> | null> {
+  const sessionId = request.ui.sessionId;
+  if (sessionId === null) return null;
+  const row = await request.ui.db.session.findUnique({ where: { id: sessionId }, select: { reveal: true } });
+  if (!row?.reveal) return null;
+  let reveal: Reveal;
+  try {
+    const stored = JSON.parse(revealSecrets(request).keyring.open(row.reveal, revealContext(sessionId))) as { at: number; reveal: Reveal };
+    if (!(Date.now() - stored.at < REVEAL_TTL_MS)) throw new Error("expired");
+    reveal = stored.reveal;
+  } catch {
+    // Unreadable (the key was rotated away) or too old: dropped.
+    await request.ui.db.session.updateMany({ where: { id: sessionId, reveal: row.reveal }, data: { reveal: null } });
+    return null;
+  }
+  if (reveal.kind !== kind || !wanted(reveal as Extract<Reveal, { kind: K }>)) return null;
+  const { count } = await request.ui.db.session.updateMany({ where: { id: sessionId, reveal: row.reveal }, data: { reveal: null } });
+  return count === 1 ? (reveal as Extract<Reveal, { kind: K }>) : null;
 }
 
 /** Sets a one-shot message shown on the next full page (use before a 303 redirect). */
@@ -191,6 +256,7 @@ async function session(app: FastifyInstance, opts: SessionOptions): Promise<void
   // CSRF check after body parsing (the token may be a form field).
   app.addHook("preValidation", async (request) => {
     if (!UNSAFE_METHODS.has(request.method)) return;
+    if (request.routeOptions.config.csrf === "signed-in" && request.ui.user === null) return;
     const body = request.body as Record<string, unknown> | null | undefined;
     const fromBody = body && typeof body === "object" ? body[CSRF_FIELD] : undefined;
     const fromHeader = request.headers[CSRF_HEADER];

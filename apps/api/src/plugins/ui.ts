@@ -8,7 +8,6 @@
 //                                            routes relative to /ui: app.get("/jobs/:jobId", …) serves /ui/jobs/:jobId
 // How to write a page: see the comment at the top of src/ui/layout.tsx.
 import cookie from "@fastify/cookie";
-import rateLimit from "@fastify/rate-limit";
 import kitaHtml from "@kitajs/fastify-html-plugin";
 import { TRPCError } from "@trpc/server";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -25,20 +24,43 @@ import { ErrorPage } from "../ui/pages/errors.tsx";
 import { homePages } from "../ui/pages/home.tsx";
 import { jobsPages } from "../ui/pages/jobs/index.tsx";
 import { assetsPlugin } from "../ui/assets.ts";
-import { envelopeForFastifyError } from "./errors.ts";
+import { envelopeForFastifyError, NOT_FOUND_PAGE_MESSAGE, type HtmlErrors } from "./errors.ts";
 import { CsrfError, sessionPlugin, type UiState } from "./session.ts";
+import { FixedWindowCounter } from "./windowCounter.ts";
 
 export interface ThrottleOptions {
   /** Sign-in attempts per client IP per window. */
   loginPerIp: number;
   /** Sign-in attempts per email address per window (whatever the IP). */
   loginPerAccount: number;
-  /** Registrations per client IP per window. */
+  /** Registration attempts per client IP per window. */
   registerPerIp: number;
+  /** Password-change attempts per signed-in user per window. */
+  passwordChangePerUser: number;
   windowMs: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottleOptions = { loginPerIp: 30, loginPerAccount: 10, registerPerIp: 20, windowMs: 15 * 60_000 };
+export const DEFAULT_THROTTLE: ThrottleOptions = { loginPerIp: 30, loginPerAccount: 10, registerPerIp: 20, passwordChangePerUser: 10, windowMs: 15 * 60_000 };
+
+/**
+ * The UI's throttles: counters of this server instance, independent of the API's rate limits (plugins/security.ts),
+ * so they apply whatever API_RATE_LIMIT_PER_MINUTE says. Over a limit the page answers 429 with Retry-After.
+ */
+export interface UiLimiters {
+  loginPerIp: FixedWindowCounter;
+  loginPerAccount: FixedWindowCounter;
+  registerPerIp: FixedWindowCounter;
+  passwordChangePerUser: FixedWindowCounter;
+}
+
+export function createUiLimiters(t: ThrottleOptions): UiLimiters {
+  return {
+    loginPerIp: new FixedWindowCounter(t.loginPerIp, t.windowMs),
+    loginPerAccount: new FixedWindowCounter(t.loginPerAccount, t.windowMs),
+    registerPerIp: new FixedWindowCounter(t.registerPerIp, t.windowMs),
+    passwordChangePerUser: new FixedWindowCounter(t.passwordChangePerUser, t.windowMs),
+  };
+}
 
 export interface UiOptions {
   db: Db;
@@ -50,7 +72,7 @@ export interface UiOptions {
   throttle?: Partial<ThrottleOptions>;
 }
 
-const NOT_FOUND_MESSAGE = "This page does not exist, or what it shows was deleted or belongs to someone else.";
+const NOT_FOUND_MESSAGE = NOT_FOUND_PAGE_MESSAGE;
 
 interface ErrorView {
   status: number;
@@ -98,10 +120,9 @@ async function renderError(request: FastifyRequest, reply: FastifyReply, view: E
 }
 
 async function pagesContext(app: FastifyInstance, opts: UiOptions): Promise<void> {
-  const throttle = { ...DEFAULT_THROTTLE, ...opts.throttle };
+  const limiters = createUiLimiters({ ...DEFAULT_THROTTLE, ...opts.throttle });
   await app.register(cookie, { secret: opts.sessionSecret, hook: "onRequest" });
   await app.register(kitaHtml);
-  await app.register(rateLimit, { global: false });
   await app.register(sessionPlugin, { db: opts.db, api: { secrets: opts.secrets, limits: opts.limits }, secret: opts.sessionSecret, ttlHours: opts.sessionTtlHours });
 
   // Security headers (CSP, framing, nosniff) come from the server-wide helmet registration (plugins/security.ts).
@@ -125,7 +146,7 @@ async function pagesContext(app: FastifyInstance, opts: UiOptions): Promise<void
   });
 
   await app.register(homePages);
-  await app.register(authPages, { throttle });
+  await app.register(authPages, { limiters });
 
   // Everything under /ui requires a session.
   await app.register(
@@ -136,27 +157,36 @@ async function pagesContext(app: FastifyInstance, opts: UiOptions): Promise<void
       );
       ui.get("/", async (_request, reply) => reply.redirect("/ui/jobs", 303));
       await ui.register(apiKeyPages);
-      await ui.register(accountPages);
+      await ui.register(accountPages, { limiters });
       await ui.register(jobsPages);
     },
     { prefix: "/ui" },
   );
 }
 
-/**
- * The HTML 404 page for unknown paths outside the UI's own contexts (e.g. /nope opened in a browser). Rendered
- * without a session lookup, so it shows the guest header.
- */
-export async function standaloneNotFound(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const ui: UiState = { db: null as unknown as Db, api: {}, user: null, sessionId: null, csrfToken: "", flash: null };
-  const html = await ErrorPage({ ui, status: 404, message: NOT_FOUND_MESSAGE });
-  return reply
-    .status(404)
-    .type("text/html; charset=utf-8")
-    .header("cache-control", "no-store")
-    .header("x-content-type-options", "nosniff")
-    .send(`<!doctype html>${html}`);
+/** The paths the web UI owns (outside them, HTML error pages are only for browsers that ask for HTML). */
+export function isUiPath(path: string): boolean {
+  return path === "/" || path === "/login" || path === "/register" || path === "/logout" || path === "/ui" || path.startsWith("/ui/");
 }
+
+/**
+ * HTML error pages for errors raised outside the UI's own contexts: unknown paths opened in a browser (/nope), a
+ * wrong method on a UI path (PUT /login), a malformed URL (/ui/%E0%A4%A). Rendered without a session lookup, so
+ * they show the guest header.
+ */
+export const standaloneErrorPages: HtmlErrors = {
+  owns: isUiPath,
+  async render(reply, status, message) {
+    const ui: UiState = { db: null as unknown as Db, api: {}, user: null, sessionId: null, csrfToken: "", flash: null };
+    const html = await ErrorPage({ ui, status, message });
+    return reply
+      .status(status)
+      .type("text/html; charset=utf-8")
+      .header("cache-control", "no-store")
+      .header("x-content-type-options", "nosniff")
+      .send(`<!doctype html>${html}`);
+  },
+};
 
 export async function uiPlugin(app: FastifyInstance, opts: UiOptions): Promise<void> {
   await app.register(assetsPlugin);

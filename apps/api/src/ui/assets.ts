@@ -11,8 +11,20 @@ import { fileURLToPath } from "node:url";
 
 import type { FastifyInstance } from "fastify";
 
-/** Copy buttons: <button data-copy-target="element id">; the label switches to "Copied" for a moment. */
+/**
+ * Copy buttons: <button data-copy-target="element id">; the label switches to "Copied" for a moment.
+ * Focus after htmx swaps: when a swap removed the focused control (focus fell back to <body>), the element marked
+ * data-focus-after-swap (e.g. the notice after a delete) takes the focus.
+ */
 const UI_JS = `"use strict";
+document.addEventListener("htmx:afterSettle", function () {
+  var active = document.activeElement;
+  if (active && active !== document.body) return;
+  var next = document.querySelector("[data-focus-after-swap]");
+  if (!next) return;
+  next.removeAttribute("data-focus-after-swap");
+  next.focus();
+});
 document.addEventListener("click", function (event) {
   var button = event.target instanceof Element ? event.target.closest("[data-copy-target]") : null;
   if (!button) return;

@@ -23,7 +23,7 @@
 //   sideways on phones (components/Table.tsx).
 import type { PropsWithChildren } from "@kitajs/html";
 
-import type { UiState } from "../plugins/session.ts";
+import type { Flash, UiState } from "../plugins/session.ts";
 import { Alert } from "./components/Alert.tsx";
 import { CsrfInput } from "./components/FormField.tsx";
 import { ASSET_VERSION } from "./assets.ts";
@@ -97,8 +97,18 @@ export function Layout({ ui, title, nav = "none", narrow = false, children }: Pr
                     <NavLink href="/docs" active={false} label="API docs" />
                   </nav>
                   <div class="ml-auto flex items-center gap-2">
-                    <a href="/ui/account" class={`${NAV_LINK} hidden text-slate-300 hover:text-white sm:inline`} aria-current={nav === "account" ? "page" : undefined} safe>
-                      {ui.user.email}
+                    {/* On phones the link reads "Account" (the email would not fit); from sm up it shows the email. */}
+                    <a
+                      href="/ui/account"
+                      class={`${NAV_LINK} max-w-64 truncate ${nav === "account" ? "bg-slate-800 text-white" : "text-slate-300 hover:bg-slate-800 hover:text-white"}`}
+                      aria-current={nav === "account" ? "page" : undefined}
+                      aria-label={`Account (${ui.user.email})`}
+                      title={ui.user.email}
+                    >
+                      <span class="sm:hidden">Account</span>
+                      <span class="hidden sm:inline" safe>
+                        {ui.user.email}
+                      </span>
                     </a>
                     <form method="post" action="/logout">
                       <CsrfInput ui={ui} />
@@ -120,13 +130,31 @@ export function Layout({ ui, title, nav = "none", narrow = false, children }: Pr
             </div>
           </header>
           <main id="main" class={`mx-auto px-4 py-6 sm:py-8 ${narrow ? "max-w-md" : "max-w-6xl"}`}>
-            <div id="flash" class="mb-4 space-y-2 empty:hidden" aria-live="polite">
-              {ui.flash ? <Alert kind={ui.flash.kind} message={ui.flash.message} /> : ""}
-            </div>
+            <FlashArea flash={ui.flash} />
             {children}
           </main>
         </body>
       </html>
+  );
+}
+
+/**
+ * The page's notice area (#flash). `oob`: rendered into an htmx response as an out-of-band swap, to show a notice
+ * after a partial update (e.g. "Job deleted" when a row action re-renders the table); it then takes the keyboard
+ * focus if the swap removed the focused control (ui.js, data-focus-after-swap).
+ */
+export function FlashArea({ flash, oob = false }: { flash: Flash | null; oob?: boolean }): JSX.Element {
+  return (
+    <div
+      id="flash"
+      class="mb-4 space-y-2 empty:hidden focus:outline-none"
+      aria-live="polite"
+      hx-swap-oob={oob ? "true" : undefined}
+      tabindex={oob ? "-1" : undefined}
+      data-focus-after-swap={oob ? "" : undefined}
+    >
+      {flash ? <Alert kind={flash.kind} message={flash.message} /> : ""}
+    </div>
   );
 }
 

@@ -105,6 +105,14 @@ describe("web UI in a browser", { timeout: 180_000 }, () => {
     const request = page.locator("#request");
     await request.getByText(`${stack.target.url}/hook?src=ui`).waitFor();
     expect(await request.textContent()).not.toContain("super-secret-value");
+    // Besides the job's headers, the page names every header BTick added to what the target received.
+    const requestText = (await request.textContent()) ?? "";
+    const received = Object.keys(stack.target.requests[0]?.headers ?? {}).filter((h) => /^(x-btick-|webhook-|idempotency-key$)/.test(h));
+    expect(received.length).toBeGreaterThanOrEqual(7);
+    for (const name of [...received, "content-type", "user-agent"]) expect(requestText.toLowerCase(), name).toContain(name);
+    const runId = new URL(page.url()).pathname.split("/").pop() ?? "";
+    expect(requestText).toContain(`Idempotency-Key: ${runId}`);
+    expect(requestText).not.toMatch(/as sent/i);
     const attempts = page.locator("#attempts tbody tr");
     expect(await attempts.count()).toBeGreaterThanOrEqual(1);
     expect(await attempts.first().textContent()).toContain("success");
@@ -222,7 +230,7 @@ describe("web UI in a browser", { timeout: 180_000 }, () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL("**/login");
     await page.goto("/ui/jobs");
-    await page.waitForURL("**/login");
+    await page.waitForURL(`**/login?next=${encodeURIComponent("/ui/jobs")}`);
     expect(pageErrors).toEqual([]);
   });
 });

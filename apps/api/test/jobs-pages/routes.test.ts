@@ -3,6 +3,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { CONCURRENCY_POLICIES, developmentSecretsOptions, JOB_FIELD_RANGES, MISFIRE_POLICIES } from "@btick/contract";
 import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
 
 import { buildServer } from "../../src/server.ts";
@@ -70,6 +71,82 @@ describe("job pages", () => {
     expect(page.body).toContain('data-polling="false"');
   });
 
+  it("shows the new job's signing secret once, and a new one after rotation with the old one's deadline", async () => {
+    const { client, tenantId } = await signedIn();
+    const id = await createJob(client);
+    const stored = () => db.prisma.job.findUniqueOrThrow({ where: { id } });
+    const decrypt = (envelope: string | null) => developmentSecretsOptions().keyring.open(envelope ?? "", `tenant:${tenantId}`);
+    const secretOn = (html: string) => /id="signing-secret"[^>]*value="([^"]+)"/.exec(html)?.[1] ?? null;
+
+    const page = await client.get(`/ui/jobs/${id}`);
+    const first = secretOn(page.body);
+    expect(first).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(first).toBe(decrypt((await stored()).signingSecret));
+    expect(page.body).toContain('data-copy-target="signing-secret"');
+    expect(page.body).toContain("shown only this once");
+    // Shown once: the next load of the page (or the live panel) does not have it.
+    const again = await client.get(`/ui/jobs/${id}`);
+    expect(secretOn(again.body)).toBeNull();
+    expect(again.body).not.toContain(first ?? "-");
+    expect(again.body).toContain("Rotate signing secret");
+
+    const rotated = await client.post(`/ui/jobs/${id}/rotate-signing-secret`);
+    expect([rotated.statusCode, rotated.headers.location]).toEqual([303, `/ui/jobs/${id}`]);
+    const after = await client.get(`/ui/jobs/${id}`);
+    const second = secretOn(after.body);
+    expect(second).toMatch(/^whsec_/);
+    expect(second).not.toBe(first);
+    const job = await stored();
+    expect(second).toBe(decrypt(job.signingSecret));
+    expect(decrypt(job.signingSecretPrevious)).toBe(first);
+    const until = job.signingSecretPreviousExpiresAt?.toISOString() ?? "";
+    expect(after.body).toMatch(/previous secret[^<]*stays valid/i);
+    expect(after.body).toContain(`datetime="${until}"`);
+    expect(secretOn((await client.get(`/ui/jobs/${id}`)).body)).toBeNull();
+
+    // Through htmx, the rotation answers with a full-page redirect.
+    const htmx = await client.post(`/ui/jobs/${id}/rotate-signing-secret`, {}, { headers: { "hx-request": "true" } });
+    expect([htmx.statusCode, htmx.headers["hx-redirect"]]).toEqual([200, `/ui/jobs/${id}`]);
+  });
+
+  it("edits the scheduling policies and run limit, with the bounds of the API's schema", async () => {
+    const { client } = await signedIn();
+    const form = await client.get("/ui/jobs/new");
+    const control = (name: string) => new RegExp(`<(?:input|select)[^>]*name="${name}"[^>]*>`).exec(form.body)?.[0] ?? "";
+    for (const [name, range] of Object.entries(JOB_FIELD_RANGES)) {
+      expect(control(name), name).toContain(`min="${range.min}"`);
+      expect(control(name), name).toContain(`max="${range.max}"`);
+    }
+    for (const p of CONCURRENCY_POLICIES) expect(form.body).toContain(`<option value="${p}"`);
+    for (const p of MISFIRE_POLICIES) expect(form.body).toContain(`<option value="${p}"`);
+
+    const id = await createJob(client, { concurrency_policy: "replace", misfire_policy: "catch_up", misfire_catch_up_max: "25", max_runs: "500" });
+    expect(await db.prisma.job.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      concurrencyPolicy: "replace",
+      misfirePolicy: "catch_up",
+      misfireCatchUpMax: 25,
+      maxRuns: 500,
+    });
+    const page = await client.get(`/ui/jobs/${id}`);
+    const config = /id="configuration"[\s\S]*?<\/section>/.exec(page.body)?.[0] ?? "";
+    expect(config).toContain("replace");
+    expect(config).toContain("catch_up");
+    expect(config).toContain("25");
+    expect(config).toContain("500");
+
+    const edit = await client.get(`/ui/jobs/${id}/edit`);
+    expect(edit.body).toMatch(/<option value="replace" selected>/);
+    expect(edit.body).toMatch(/<option value="catch_up" selected>/);
+    expect(edit.body).toMatch(/name="misfire_catch_up_max"[^>]*value="25"|value="25"[^>]*name="misfire_catch_up_max"/);
+    // Out of range: the API's message next to the field. Blank run limit: no limit.
+    const bad = await client.post(`/ui/jobs/${id}`, jobForm({ misfire_catch_up_max: "0", max_runs: "" }));
+    expect(bad.statusCode).toBe(422);
+    expect(bad.body).toMatch(/id="f-misfire_catch_up_max-error"[^>]*>\s*<li>must be between 1 and 100/);
+    const cleared = await client.post(`/ui/jobs/${id}`, jobForm({ concurrency_policy: "allow", misfire_policy: "skip", misfire_catch_up_max: "10", max_runs: "" }));
+    expect(cleared.statusCode).toBe(303);
+    expect(await db.prisma.job.findUniqueOrThrow({ where: { id } })).toMatchObject({ concurrencyPolicy: "allow", misfirePolicy: "skip", maxRuns: null });
+  });
+
   it("re-renders the form with 422, the typed values and every API message per field", async () => {
     const { client } = await signedIn();
     await client.get("/ui/jobs/new");
@@ -121,6 +198,57 @@ describe("job pages", () => {
     expect(row.body).toContain(">Resume<");
   });
 
+  it("updates the status badges and the schedule's next and last run with the runs panel, and stops polling once the job is gone", async () => {
+    const { client } = await signedIn();
+    const id = await createJob(client);
+    await client.get(`/ui/jobs/${id}`);
+    const hx = { "hx-request": "true" };
+    const live = await client.get(`/ui/jobs/${id}/runs-panel?watch=3`, hx);
+    expect(live.statusCode).toBe(200);
+    expect(live.body).toMatch(/^<div id="runs-panel"/);
+    expect(live.body).toContain('hx-trigger="every 2s"');
+    // One request refreshes the other live parts of the page too (out-of-band swaps).
+    const oob = (html: string, id: string) => new RegExp(`<[a-z]+ [^>]*id="${id}"[^>]*hx-swap-oob="true"[\\s\\S]*?</(?:div|span)>`).exec(html)?.[0] ?? "";
+    expect(oob(live.body, "job-status")).toContain("active");
+    expect(oob(live.body, "schedule-next")).toContain("Next run");
+    expect(oob(live.body, "schedule-last")).toContain("Last run");
+    await db.prisma.job.update({ where: { id }, data: { enabled: false, nextRunAt: null, lastRunAt: new Date("2026-01-02T03:04:05Z") } });
+    const paused = await client.get(`/ui/jobs/${id}/runs-panel?watch=2`, hx);
+    expect(oob(paused.body, "job-status")).toContain("paused");
+    expect(oob(paused.body, "schedule-next")).toContain("paused");
+    expect(oob(paused.body, "schedule-last")).toContain('datetime="2026-01-02T03:04:05.000Z"');
+    // The full page renders the same parts in place (without the out-of-band marker).
+    const page = await client.get(`/ui/jobs/${id}`);
+    expect(page.body).toMatch(/id="job-status"(?![^>]*hx-swap-oob)/);
+    expect(page.body).toMatch(/id="schedule-next"(?![^>]*hx-swap-oob)/);
+
+    await db.prisma.job.delete({ where: { id } });
+    const gone = await client.get(`/ui/jobs/${id}/runs-panel?watch=1`, hx);
+    expect(gone.statusCode).toBe(200);
+    expect(gone.body).toMatch(/^<div id="runs-panel"/);
+    expect(gone.body).not.toContain("hx-trigger");
+    expect(gone.body).toContain('data-polling="false"');
+    expect(gone.body).toContain("This job no longer exists");
+  });
+
+  it("ends the run page's polling once the run is gone", async () => {
+    const { client, tenantId } = await signedIn();
+    const id = await createJob(client);
+    const run = await db.prisma.jobRun.create({
+      data: { jobId: id, tenantId, triggerType: "manual", scheduledFor: new Date(), status: "running", attemptNumber: 1, maxAttempts: 1, requestMethod: "POST", requestUrl: "https://example.com/hook", requestHeaders: {} },
+    });
+    const hx = { "hx-request": "true" };
+    expect((await client.get(`/ui/runs/${run.id}`, hx)).body).toContain('hx-trigger="every 2s"');
+    await db.prisma.job.delete({ where: { id } });
+    const gone = await client.get(`/ui/runs/${run.id}`, hx);
+    expect(gone.statusCode).toBe(200);
+    expect(gone.body).toMatch(/^<div id="run-page"/);
+    expect(gone.body).not.toContain("hx-trigger");
+    expect(gone.body).toContain("This run no longer exists");
+    // Opened directly, it is the 404 page as before.
+    expect((await client.get(`/ui/runs/${run.id}`)).statusCode).toBe(404);
+  });
+
   it("deletes only after confirmation", async () => {
     const { client } = await signedIn();
     const id = await createJob(client);
@@ -133,6 +261,37 @@ describe("job pages", () => {
     expect(done.statusCode).toBe(303);
     expect(done.headers.location).toBe("/ui/jobs");
     expect(await db.prisma.job.count({ where: { id } })).toBe(0);
+  });
+
+  it("deleting the last job of the list through htmx shows the empty state and a confirmation", async () => {
+    const { client } = await signedIn();
+    const id = await createJob(client, { name: "only one" });
+    const list = await client.get("/ui/jobs");
+    const row = new RegExp(`<tr id="job-${id}"[\\s\\S]*?</tr>`).exec(list.body)?.[0] ?? "";
+    expect(row).toContain('hx-target="#jobs-table"');
+    const res = await client.post(`/ui/jobs/${id}/delete`, { confirm: "yes", return_to: "/ui/jobs" }, { headers: { "hx-request": "true" } });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/^<div id="jobs-table"/);
+    expect(res.body).toContain("No jobs yet.");
+    expect(res.body).not.toContain("<table");
+    expect(res.body).toMatch(/<div id="flash"[^>]*hx-swap-oob="true"[^>]*>[\s\S]*Job “only one” deleted\./);
+    expect(await db.prisma.job.count({ where: { id } })).toBe(0);
+  });
+
+  it("deleting through htmx from a filtered list keeps the filter", async () => {
+    const { client } = await signedIn();
+    const keep = await createJob(client, { name: "alpha keep" });
+    const gone = await createJob(client, { name: "alpha gone" });
+    await createJob(client, { name: "beta" });
+    const filtered = await client.get("/ui/jobs?q=alpha");
+    expect(filtered.body).toContain('name="return_to" value="/ui/jobs?q=alpha"');
+    const res = await client.post(`/ui/jobs/${gone}/delete`, { confirm: "yes", return_to: "/ui/jobs?q=alpha" }, { headers: { "hx-request": "true" } });
+    expect(res.body).toContain(`id="job-${keep}"`);
+    expect(res.body).not.toContain(">beta<");
+    // Without JavaScript: back to the same filtered list.
+    const plain = await client.post(`/ui/jobs/${keep}/delete`, { confirm: "yes", return_to: "/ui/jobs?q=alpha" });
+    expect([plain.statusCode, plain.headers.location]).toEqual([303, "/ui/jobs?q=alpha"]);
+    expect((await client.get("/ui/jobs?q=alpha")).body).toContain("No jobs match these filters.");
   });
 
   it("serves the preview and header-row partials", async () => {

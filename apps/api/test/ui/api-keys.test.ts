@@ -50,12 +50,28 @@ describe("API key pages", () => {
     expect(form.body).toMatch(/name="scopes" value="jobs:read" checked/);
     expect(form.body).not.toMatch(/name="scopes" value="keys:write" checked/);
 
-    const res = await client.post("/ui/api-keys", { name: "deploy", scopes: ["jobs:read", "runs:read"], expires_in: "30" });
-    expect(res.statusCode).toBe(201);
+    // Post/Redirect/Get: the POST answers 303, the page it leads to shows the raw key once.
+    const posted = await client.post("/ui/api-keys", { name: "deploy", scopes: ["jobs:read", "runs:read"], expires_in: "30" });
+    expect([posted.statusCode, posted.headers.location]).toEqual([303, "/ui/api-keys/created"]);
+    expect(posted.body).not.toMatch(/skd_/);
+    // Until shown, the key waits in the session row, encrypted.
+    const pending = await db.prisma.session.findMany({ where: { reveal: { not: null } } });
+    expect(pending).toHaveLength(1);
+    expect(pending[0]?.reveal).toMatch(/^v1:/);
+    const res = await client.get("/ui/api-keys/created");
+    expect(res.statusCode).toBe(200);
     const raw = /id="raw-key"[^>]*value="([^"]+)"/.exec(res.body)?.[1] ?? "";
     expect(raw).toMatch(/^skd_/);
+    expect(pending[0]?.reveal).not.toContain(raw);
     expect(res.body).toContain('data-copy-target="raw-key"');
     expect(res.headers["cache-control"]).toBe("no-store");
+    expect(await db.prisma.session.count({ where: { reveal: { not: null } } })).toBe(0);
+    // Reloading shows it no more and creates nothing.
+    const reload = await client.get("/ui/api-keys/created");
+    expect([reload.statusCode, reload.headers.location]).toEqual([303, "/ui/api-keys"]);
+    const afterReload = await client.get("/ui/api-keys");
+    expect(afterReload.body).toContain("shown only once");
+    expect(await db.prisma.apiKey.count({ where: { tenantId, name: "deploy" } })).toBe(1);
 
     const key = await db.prisma.apiKey.findFirstOrThrow({ where: { tenantId, name: "deploy" } });
     expect(key.scopes).toEqual(["jobs:read", "runs:read"]);
@@ -115,8 +131,9 @@ describe("API key pages", () => {
   it("renders user-controlled values inert (script tags and quotes are escaped)", async () => {
     const { client } = await signedIn();
     const evil = `"><script>alert('x')</script><img src=x onerror="alert(1)">`;
-    const created = await client.post("/ui/api-keys", { name: evil, scopes: "jobs:read" });
-    expect(created.statusCode).toBe(201);
+    expect((await client.post("/ui/api-keys", { name: evil, scopes: "jobs:read" })).statusCode).toBe(303);
+    const created = await client.get("/ui/api-keys/created");
+    expect(created.statusCode).toBe(200);
     const list = await client.get("/ui/api-keys");
     const confirmAttr = /hx-confirm="([^"]*)"/.exec(list.body)?.[1] ?? "";
     // Inside a double-quoted attribute only `"` matters (escaped as &#34;), so markup there is plain text; outside

@@ -151,7 +151,7 @@ describe("sign-in and sessions", () => {
     replay.cookies.set(SESSION_COOKIE, stolen);
     const res = await replay.get("/ui/account");
     expect(res.statusCode).toBe(303);
-    expect(res.headers.location).toBe("/login");
+    expect(res.headers.location).toBe(`/login?next=${encodeURIComponent("/ui/account")}`);
   });
 
   it("rejects an expired session and deletes its row", async () => {
@@ -163,7 +163,7 @@ describe("sign-in and sessions", () => {
     await db.prisma.session.updateMany({ where: { userId }, data: { expiresAt: new Date(Date.now() - 1000) } });
     const res = await client.get("/ui/account");
     expect(res.statusCode).toBe(303);
-    expect(res.headers.location).toBe("/login");
+    expect(res.headers.location).toBe(`/login?next=${encodeURIComponent("/ui/account")}`);
     expect(await db.prisma.session.count({ where: { userId } })).toBe(0);
   });
 
@@ -208,7 +208,7 @@ describe("guards", () => {
   it("redirects guests from /ui pages to /login, and htmx requests get 401 with HX-Redirect", async () => {
     const guest = new UiClient(app);
     const page = await guest.get("/ui/api-keys");
-    expect([page.statusCode, page.headers.location]).toEqual([303, "/login"]);
+    expect([page.statusCode, page.headers.location]).toEqual([303, `/login?next=${encodeURIComponent("/ui/api-keys")}`]);
     const htmx = await guest.get("/ui/api-keys", { "hx-request": "true" });
     expect([htmx.statusCode, htmx.headers["hx-redirect"]]).toEqual([401, "/login"]);
   });

@@ -59,7 +59,7 @@ describe("CSRF", () => {
   it("accepts the token as the X-CSRF-Token header (htmx)", async () => {
     const c = await signedIn();
     const res = await c.post("/ui/api-keys", { name: "via header", scopes: "jobs:read" }, { csrf: false, headers: { "x-csrf-token": c.csrf } });
-    expect(res.statusCode).toBe(201);
+    expect(res.statusCode).toBe(303);
   });
 
   it("protects the guest forms too (login CSRF) and logout", async () => {
@@ -70,5 +70,20 @@ describe("CSRF", () => {
     const c = await signedIn();
     expect((await c.post("/logout", {}, { csrf: false })).statusCode).toBe(403);
     expect((await c.get("/ui/account")).statusCode).toBe(200);
+  });
+
+  it("lets a stale tab sign out once its session has ended elsewhere, and still protects a live session", async () => {
+    const c = await signedIn();
+    await c.get("/ui/jobs");
+    const staleToken = c.csrf;
+    // The session ends elsewhere (sign-out in another tab, a password change, expiry).
+    await db.prisma.session.deleteMany({});
+    const res = await c.post("/logout", { _csrf: staleToken });
+    expect([res.statusCode, res.headers.location]).toEqual([303, "/login"]);
+    expect((await c.get("/ui/account")).statusCode).toBe(303);
+    // With a live session the token is still required.
+    const live = await signedIn();
+    expect((await live.post("/logout", { _csrf: staleToken })).statusCode).toBe(403);
+    expect((await live.get("/ui/account")).statusCode).toBe(200);
   });
 });

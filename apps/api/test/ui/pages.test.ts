@@ -122,3 +122,51 @@ describe("error pages", () => {
     }
   });
 });
+
+describe("errors under / and /ui are HTML pages", () => {
+  it("answers a wrong method on a UI path with an HTML 405 page (Allow kept), and the API with the envelope", async () => {
+    for (const [method, url] of [
+      ["PUT", "/login"],
+      ["DELETE", "/"],
+      ["PATCH", "/register"],
+    ] as const) {
+      const res = await app.inject({ method, url });
+      expect(res.statusCode, url).toBe(405);
+      expect(res.headers["content-type"], url).toMatch(/^text\/html/);
+      expect(res.body).toContain("Method not allowed");
+      expect(res.headers.allow).toBeDefined();
+    }
+    const api = await app.inject({ method: "PUT", url: "/api/v1/jobs" });
+    expect(api.statusCode).toBe(405);
+    expect(api.headers["content-type"]).toMatch(/^application\/json/);
+  });
+
+  it("offers the sign-out button on GET /logout (and sends guests to /login)", async () => {
+    const guest = await new UiClient(app).get("/logout");
+    expect([guest.statusCode, guest.headers.location]).toEqual([303, "/login"]);
+    const c = new UiClient(app);
+    await c.register(uniqueEmail("getlogout"), "right password");
+    const page = await c.get("/logout");
+    expect(page.statusCode).toBe(200);
+    expect(page.headers["content-type"]).toMatch(/^text\/html/);
+    expect(page.body).toMatch(/<form method="post" action="\/logout"/);
+    expect((await c.get("/ui/account")).statusCode).toBe(200);
+  });
+
+  it("answers malformed percent-encoding with an HTML 400 page under / and /ui, JSON under /api/v1", async () => {
+    const browser = { accept: "text/html,*/*;q=0.8" };
+    for (const [url, headers] of [
+      ["/ui/%E0%A4%A", {}],
+      ["/ui/jobs/%E0%A4%A", {}],
+      ["/nope%E0%A4%A", browser],
+    ] as const) {
+      const res = await app.inject({ url, headers });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.headers["content-type"], url).toMatch(/^text\/html/);
+      expect(res.body).toContain("Bad request");
+    }
+    const api = await app.inject({ url: "/api/v1/jobs/%E0%A4%A" });
+    expect(api.statusCode).toBe(400);
+    expect(api.json()).toEqual({ status: 400, error: { error_code: "INVALID_REQUEST", error_message: "malformed URL" } });
+  });
+});

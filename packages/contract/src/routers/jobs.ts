@@ -98,7 +98,7 @@ export const jobsRouter = {
     })
     .input(schedulePreviewInput)
     .output(schedulePreviewOutput)
-    .mutation(({ input }) => previewSchedule(input)),
+    .mutation(({ ctx, input }) => previewSchedule(input, new Date(), ctx.limits)),
   rotateSigningSecret: scopedProcedure("jobs:write")
     .meta({
       openapi: {

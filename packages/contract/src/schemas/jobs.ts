@@ -34,11 +34,22 @@ function isHttpUrl(v: string): boolean {
   }
 }
 
+/** Longest accepted text of job fields (characters), for validation and forms. */
+export const JOB_TEXT_LIMITS = { name: 200, url: 2048, cron_expression: 200, timezone: 64 } as const;
+
+/** Inclusive bounds of the integer job fields, for validation and forms. */
+export const JOB_FIELD_RANGES = {
+  retry_max: { min: 0, max: 10 },
+  timeout_seconds: { min: 1, max: 900 },
+  misfire_catch_up_max: { min: 1, max: 100 },
+  max_runs: { min: 1, max: 100_000 },
+} as const;
+
 const name = z
   .string({ error: typeError("a string") })
   .trim()
   .min(1, "must not be empty")
-  .max(200, "must be at most 200 characters");
+  .max(JOB_TEXT_LIMITS.name, `must be at most ${JOB_TEXT_LIMITS.name} characters`);
 
 const method = z
   .string({ error: typeError("a string") })
@@ -51,7 +62,7 @@ const url = z
   .string({ error: typeError("a string") })
   .trim()
   .min(1, "must not be empty")
-  .max(2048, "must be at most 2048 characters")
+  .max(JOB_TEXT_LIMITS.url, `must be at most ${JOB_TEXT_LIMITS.url} characters`)
   .refine(isHttpUrl, "must be an absolute http:// or https:// URL with a host")
   .superRefine((v, ctx) => {
     if (!isHttpUrl(v)) return;
@@ -63,7 +74,7 @@ const url = z
   })
   .meta({
     description:
-      "The absolute http:// or https:// URL to call, at most 2048 characters. It must not carry credentials (user:password@: send them in an Authorization header, which is stored encrypted) nor use port 0.",
+      `The absolute http:// or https:// URL to call, at most ${JOB_TEXT_LIMITS.url} characters. It must not carry credentials (user:password@: send them in an Authorization header, which is stored encrypted) nor use port 0.`,
   });
 
 const headers = z
@@ -107,23 +118,23 @@ const cronExpression = z
   .string({ error: typeError("a string") })
   .trim()
   .min(1, "must not be empty")
-  .max(200, "must be at most 200 characters");
+  .max(JOB_TEXT_LIMITS.cron_expression, `must be at most ${JOB_TEXT_LIMITS.cron_expression} characters`);
 
 const timezone = z
   .string({ error: typeError("a string") })
   .trim()
   .min(1, { message: "must not be empty", abort: true })
-  .max(64, { message: "must be at most 64 characters", abort: true })
+  .max(JOB_TEXT_LIMITS.timezone, { message: `must be at most ${JOB_TEXT_LIMITS.timezone} characters`, abort: true })
   .refine(isValidTimeZone, "must be an IANA time zone such as UTC or Europe/Berlin")
   .transform(normalizeTimeZone);
 
-const intRange = (min: number, max: number) =>
+const intRange = ({ min, max }: { min: number; max: number }) =>
   noCoerce(
     z.int({ error: typeError("an integer") }).min(min, `must be between ${min} and ${max}`).max(max, `must be between ${min} and ${max}`),
   );
 
-const retryMax = intRange(0, 10);
-const timeoutSeconds = intRange(1, 900);
+const retryMax = intRange(JOB_FIELD_RANGES.retry_max);
+const timeoutSeconds = intRange(JOB_FIELD_RANGES.timeout_seconds);
 const enabled = noCoerce(z.boolean({ error: typeError("true or false") }));
 
 export const CONCURRENCY_POLICIES = ["forbid", "allow", "replace"] as const;
@@ -143,8 +154,29 @@ const misfirePolicy = z
     description:
       "Slots missed while no worker ran: fire_once = one run for the oldest missed slot, skip = record one skipped run and continue with the next future slot, catch_up = run every missed slot (at most misfire_catch_up_max), oldest first.",
   });
-const misfireCatchUpMax = intRange(1, 100);
-const maxRuns = intRange(1, 100_000).nullable();
+const misfireCatchUpMax = intRange(JOB_FIELD_RANGES.misfire_catch_up_max);
+const maxRuns = intRange(JOB_FIELD_RANGES.max_runs).nullable();
+
+/** What create assumes for an omitted optional field. */
+export const JOB_DEFAULTS = {
+  timezone: "UTC",
+  retry_max: 0,
+  timeout_seconds: 60,
+  enabled: true,
+  concurrency_policy: "forbid",
+  misfire_policy: "fire_once",
+  misfire_catch_up_max: 10,
+  max_runs: null,
+} as const satisfies {
+  timezone: string;
+  retry_max: number;
+  timeout_seconds: number;
+  enabled: boolean;
+  concurrency_policy: ConcurrencyPolicy;
+  misfire_policy: MisfirePolicy;
+  misfire_catch_up_max: number;
+  max_runs: number | null;
+};
 
 export interface FieldIssue {
   field: string;
@@ -179,14 +211,14 @@ export const jobCreateInput = z
     headers: headers.default({}),
     body: body.default(null),
     cron_expression: cronExpression,
-    timezone: timezone.default("UTC"),
-    retry_max: retryMax.default(0),
-    timeout_seconds: timeoutSeconds.default(60),
-    enabled: enabled.default(true),
-    concurrency_policy: concurrencyPolicy.default("forbid"),
-    misfire_policy: misfirePolicy.default("fire_once"),
-    misfire_catch_up_max: misfireCatchUpMax.default(10),
-    max_runs: maxRuns.default(null),
+    timezone: timezone.default(JOB_DEFAULTS.timezone),
+    retry_max: retryMax.default(JOB_DEFAULTS.retry_max),
+    timeout_seconds: timeoutSeconds.default(JOB_DEFAULTS.timeout_seconds),
+    enabled: enabled.default(JOB_DEFAULTS.enabled),
+    concurrency_policy: concurrencyPolicy.default(JOB_DEFAULTS.concurrency_policy),
+    misfire_policy: misfirePolicy.default(JOB_DEFAULTS.misfire_policy),
+    misfire_catch_up_max: misfireCatchUpMax.default(JOB_DEFAULTS.misfire_catch_up_max),
+    max_runs: maxRuns.default(JOB_DEFAULTS.max_runs),
   })
   .superRefine(
     (job, ctx) => {

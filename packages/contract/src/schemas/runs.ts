@@ -5,6 +5,7 @@ import { jsonValue, nextCursorOutput, pageCursor, pageLimit, pathId, timestamp }
 
 /** `blocked_by_policy`: the outbound network policy refused the target's address (see README, "Security"). */
 export const RUN_STATUSES = ["running", "success", "failed", "lost", "skipped", "cancelled", "blocked_by_policy"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 export const TRIGGER_TYPES = ["scheduled", "manual"] as const;
 export const ATTEMPT_OUTCOMES = ["success", "http_error", "timeout", "network_error", "blocked"] as const;
 

@@ -1,9 +1,11 @@
-// Schedule preview: the same checks job validation applies, plus a description and the next fire times.
+// Schedule preview: the same checks job validation applies (the schedule itself, and the server's minimum interval
+// between fires), plus a description and the next fire times.
 import cronstrue from "cronstrue";
 
 import { checkSchedule, nextRuns } from "@btick/scheduling";
 
 import { PREVIEW_COUNT, type SchedulePreviewInput, type SchedulePreviewOutput } from "../schemas/schedule.ts";
+import { DEFAULT_JOB_LIMITS, intervalIssue, type JobLimits } from "./limits.ts";
 
 /** Plain-English description of a normalized 5/6-field expression ("Every 5 minutes"); null if cronstrue cannot. */
 export function describeCron(expression: string): string | null {
@@ -14,12 +16,20 @@ export function describeCron(expression: string): string | null {
   }
 }
 
-export function previewSchedule(input: SchedulePreviewInput, now: Date = new Date()): SchedulePreviewOutput {
+/**
+ * `limits`: the server's job limits, so a schedule firing more often than TENANT_MIN_INTERVAL_SECONDS is reported
+ * with the message creating the job would give (intervalIssue, the same check).
+ */
+export function previewSchedule(input: SchedulePreviewInput, now: Date = new Date(), limits: JobLimits = DEFAULT_JOB_LIMITS): SchedulePreviewOutput {
   const cron = input.cron_expression.trim();
   const timezone = input.timezone.trim() === "" ? "UTC" : input.timezone.trim();
   const check = checkSchedule(cron, timezone, now);
   if (!check.ok) {
     return { valid: false, field: check.field, message: check.message, expression: null, timezone, description: null, next_runs: [] };
+  }
+  const tooOften = intervalIssue(cron, timezone, limits);
+  if (tooOften) {
+    return { valid: false, field: "cron_expression", message: tooOften.message, expression: null, timezone, description: null, next_runs: [] };
   }
   return {
     valid: true,

@@ -22,6 +22,8 @@ export { MASK };
 export interface SecretsOptions {
   keyring: Keyring;
   isSecretHeader: SecretHeaderMatcher;
+  /** The patterns isSecretHeader matches (SECRET_HEADER_PATTERNS), e.g. for a form to list them. */
+  secretHeaderPatterns: readonly string[];
   /** After a signing-secret rotation the previous secret is still used for this long (unless the request says). */
   previousSigningSecretTtlSeconds: number;
 }
@@ -33,9 +35,11 @@ export function createSecretsOptions(opts: {
   patterns?: readonly string[];
   previousSigningSecretTtlSeconds?: number;
 }): SecretsOptions {
+  const patterns = opts.patterns ?? DEFAULT_SECRET_HEADER_PATTERNS;
   return {
     keyring: opts.keyring,
-    isSecretHeader: secretHeaderMatcher(opts.patterns ?? DEFAULT_SECRET_HEADER_PATTERNS),
+    isSecretHeader: secretHeaderMatcher(patterns),
+    secretHeaderPatterns: patterns,
     previousSigningSecretTtlSeconds: opts.previousSigningSecretTtlSeconds ?? DEFAULT_PREVIOUS_SIGNING_SECRET_TTL_SECONDS,
   };
 }

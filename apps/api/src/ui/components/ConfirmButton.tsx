@@ -23,9 +23,14 @@ export interface ConfirmButtonProps {
   swap?: string;
   /** Accessible name when the visible label is ambiguous in a table ("Revoke key ci-deploy"). */
   ariaLabel?: string;
+  /**
+   * The button's id. Keep it stable across the swap (and give the swapped-in row an element with the same id,
+   * focusable): htmx then puts the keyboard focus back there instead of losing it to <body>.
+   */
+  id?: string;
 }
 
-export function ConfirmButton({ ui, action, label, confirm, variant, target, swap, ariaLabel }: ConfirmButtonProps): JSX.Element {
+export function ConfirmButton({ ui, action, label, confirm, variant, target, swap, ariaLabel, id }: ConfirmButtonProps): JSX.Element {
   return (
     <form
       method="post"
@@ -37,7 +42,7 @@ export function ConfirmButton({ ui, action, label, confirm, variant, target, swa
       hx-swap={swap ?? "outerHTML"}
     >
       <CsrfInput ui={ui} />
-      <Button type="submit" variant={variant ?? "secondary"} aria-label={ariaLabel} class="px-2.5 py-1.5 text-xs">
+      <Button type="submit" id={id} variant={variant ?? "secondary"} aria-label={ariaLabel} class="px-2.5 py-1.5 text-xs">
         <span safe>{label}</span>
       </Button>
     </form>

@@ -1,4 +1,6 @@
-// Data tables that scroll sideways on narrow screens.
+// Data tables that scroll sideways on narrow screens. Every table of the UI uses it: the scrolling box is
+// position:relative, so visually hidden (sr-only, absolutely positioned) captions and headers stay inside it
+// instead of widening the page. Long unbroken values in cells should wrap (`wrap-anywhere`).
 //   <Table columns={["Name", "State", { label: "Actions", srOnly: true }]}>
 //     {rows.map((r) => <tr><Td><span safe>{r.name}</span></Td>…</tr>)}
 //   </Table>
@@ -6,9 +8,19 @@ import type { PropsWithChildren } from "@kitajs/html";
 
 export type Column = string | { label: string; srOnly?: boolean; class?: string };
 
-export function Table({ columns, children, id, caption }: PropsWithChildren<{ columns: Column[]; id?: string; caption?: string }>): JSX.Element {
+export interface TableProps {
+  columns: Column[];
+  id?: string;
+  caption?: string;
+  /** false: no card frame of its own (inside a Section or another card). Default true. */
+  framed?: boolean;
+  /** Extra classes of the header row (e.g. smaller uppercase labels). */
+  headClass?: string;
+}
+
+export function Table({ columns, children, id, caption, framed = true, headClass }: PropsWithChildren<TableProps>): JSX.Element {
   return (
-    <div class="relative overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200" id={id}>
+    <div class={`relative overflow-x-auto ${framed ? "rounded-lg bg-white shadow-sm ring-1 ring-slate-200" : ""}`} id={id}>
       <table class="min-w-full divide-y divide-slate-200 text-sm">
         {caption ? (
           <caption class="sr-only" safe>
@@ -17,7 +29,7 @@ export function Table({ columns, children, id, caption }: PropsWithChildren<{ co
         ) : (
           ""
         )}
-        <thead class="bg-slate-50">
+        <thead class={headClass ?? "bg-slate-50"}>
           <tr>
             {columns.map((c) => {
               const col = typeof c === "string" ? { label: c } : c;

@@ -8,7 +8,8 @@ import type { UiState } from "../../plugins/session.ts";
 import { Alert } from "../components/Alert.tsx";
 import { Button } from "../components/Button.tsx";
 import { Form, FormField } from "../components/FormField.tsx";
-import { currentUser, setFlash, startSession, UiHttpError, type FieldErrors } from "../context.ts";
+import type { UiLimiters } from "../../plugins/ui.ts";
+import { currentUser, setFlash, startSession, throttle, type FieldErrors } from "../context.ts";
 import { Card, Layout, PageHeader } from "../layout.tsx";
 
 const str = (v: unknown) => (typeof v === "string" ? v : "");
@@ -49,16 +50,14 @@ function AccountPage({ ui, errors }: { ui: UiState; errors: FieldErrors }): JSX.
   );
 }
 
-export async function accountPages(app: FastifyInstance): Promise<void> {
-  // Guessing the current password through a stolen session is throttled like sign-in (per user).
-  const limit = app.createRateLimit({ max: 10, timeWindow: 15 * 60_000, keyGenerator: (r) => `password-change:${r.ui.user?.id ?? r.ip}` });
+export async function accountPages(app: FastifyInstance, opts: { limiters: UiLimiters }): Promise<void> {
 
   app.get("/account", async (request, reply) => reply.html(<AccountPage ui={request.ui} errors={{}} />));
 
   app.post("/account/password", async (request, reply) => {
     const user = currentUser(request);
-    const throttled = await limit(request);
-    if (!throttled.isAllowed && throttled.isExceeded) throw new UiHttpError(429, "Too many attempts. Wait a few minutes and try again.");
+    // Guessing the current password through a stolen session is throttled like sign-in (per user).
+    throttle(reply, opts.limiters.passwordChangePerUser, user.id);
     const body = (request.body ?? {}) as Record<string, unknown>;
     const next = str(body.new_password);
     try {

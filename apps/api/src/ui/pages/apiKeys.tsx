@@ -1,5 +1,7 @@
-// /ui/api-keys: the tenant's keys (Active / Expired / Revoked), revoke through htmx, and the create form that shows
-// the raw key exactly once. Everything goes through the apiKeys.* procedures.
+// /ui/api-keys: the tenant's keys (Active / Expired / Revoked), revoke through htmx, and the create form. The raw
+// key is shown exactly once, Post/Redirect/Get: the POST keeps it in the session (setReveal) and answers 303 to
+// /ui/api-keys/created, which takes it out again; reloading that page shows it no more and re-posts nothing.
+// Everything goes through the apiKeys.* procedures.
 import type { FastifyInstance } from "fastify";
 
 import { SCOPES, type Scope } from "@btick/auth";
@@ -13,7 +15,7 @@ import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { Field, Form, FormField, Select } from "../components/FormField.tsx";
 import { Pagination } from "../components/Pagination.tsx";
 import { EmptyRow, Table, Td } from "../components/Table.tsx";
-import { formErrors, isHtmx, setFlash, uiCaller, type FieldErrors } from "../context.ts";
+import { formErrors, isHtmx, setFlash, setReveal, takeReveal, uiCaller, type FieldErrors, type Reveal } from "../context.ts";
 import { Card, Layout, PageHeader } from "../layout.tsx";
 import { DEFAULT_KEY_SCOPES, SCOPE_DESCRIPTIONS } from "../scopes.ts";
 
@@ -53,7 +55,7 @@ export function KeyRow({ ui, apiKey }: { ui: UiState; apiKey: ApiKey }): JSX.Ele
   const state = STATE[apiKey.state];
   return (
     <tr data-row id={`key-${apiKey.id}`}>
-      <Td class="font-medium">
+      <Td class="min-w-32 font-medium wrap-anywhere">
         <span safe>{apiKey.name}</span>
       </Td>
       <Td>
@@ -84,9 +86,13 @@ export function KeyRow({ ui, apiKey }: { ui: UiState; apiKey: ApiKey }): JSX.Ele
       </Td>
       <Td class="text-right">
         {apiKey.state === "revoked" ? (
-          ""
+          // Same id as the Revoke button it replaces, and focusable: the keyboard focus stays in this row.
+          <span id={`key-${apiKey.id}-action`} tabindex="-1" class="text-xs text-slate-500">
+            <span class="sr-only" safe>{`Key ${apiKey.name} is revoked.`}</span>
+          </span>
         ) : (
           <ConfirmButton
+            id={`key-${apiKey.id}-action`}
             ui={ui}
             action={`/ui/api-keys/${apiKey.id}/revoke`}
             confirm={`Revoke the key "${apiKey.name}"? Programs using it stop working immediately.`}
@@ -182,14 +188,16 @@ function NewKeyPage({ ui, values, errors }: { ui: UiState; values: NewKeyValues;
   );
 }
 
-function CreatedKeyPage({ ui, apiKey, rawKey }: { ui: UiState; apiKey: ApiKey; rawKey: string }): JSX.Element {
+type CreatedKey = Extract<Reveal, { kind: "api_key" }>;
+
+function CreatedKeyPage({ ui, apiKey, rawKey }: { ui: UiState; apiKey: Pick<CreatedKey, "name" | "scopes">; rawKey: string }): JSX.Element {
   return (
     <Layout ui={ui} title="API key created" nav="api-keys">
       <PageHeader title="API key created" />
       <Card class="max-w-2xl space-y-4">
         <Alert kind="info" message="Copy the key now. It is shown only this once; BTick stores only a hash of it." />
         <div>
-          <label for="raw-key" class="block text-sm font-medium text-slate-800">
+          <label for="raw-key" class="block text-sm font-medium text-slate-800 wrap-anywhere">
             Key “<span safe>{apiKey.name}</span>”
           </label>
           <div class="mt-1 flex flex-col gap-2 sm:flex-row">
@@ -243,7 +251,9 @@ export async function apiKeyPages(app: FastifyInstance): Promise<void> {
         scopes: values.scopes as Scope[],
         expires_at: days === null ? null : new Date(Date.now() + days * 86_400_000).toISOString(),
       });
-      return reply.status(201).html(<CreatedKeyPage ui={request.ui} apiKey={created.api_key} rawKey={created.raw_key} />);
+      const { api_key: key } = created;
+      await setReveal(request, { kind: "api_key", keyId: key.id, name: key.name, scopes: key.scopes, rawKey: created.raw_key });
+      return reply.redirect("/ui/api-keys/created", 303);
     } catch (err) {
       const errors = formErrors(err);
       // Scope errors arrive per entry ("scopes.0"); show them once on the group.
@@ -255,6 +265,15 @@ export async function apiKeyPages(app: FastifyInstance): Promise<void> {
       }
       return reply.status(422).html(<NewKeyPage ui={request.ui} values={values} errors={errors} />);
     }
+  });
+
+  app.get("/api-keys/created", async (request, reply) => {
+    const created = await takeReveal(request, "api_key");
+    if (created === null) {
+      setFlash(request, reply, { kind: "info", message: "A new key is shown only once, right after it is created; create another if it is lost." });
+      return reply.redirect("/ui/api-keys", 303);
+    }
+    return reply.html(<CreatedKeyPage ui={request.ui} apiKey={created} rawKey={created.rawKey} />);
   });
 
   app.post("/api-keys/:keyId/revoke", async (request, reply) => {

@@ -3,36 +3,33 @@
 // - GET/POST /login, GET/POST /register are guest pages: a signed-in user is redirected (303) to /ui/jobs.
 // - Login failures all read "Email or password is invalid." (unknown email, wrong password, malformed input); an
 //   unknown email still costs one argon2 verification. POST /login is throttled per client IP and per email
-//   address (@fastify/rate-limit); over the limit the form answers 429.
+//   address (the UI's own counters, see UiLimiters in plugins/ui.ts); over the limit the form answers 429.
 // - Registration never says that an email is taken: a duplicate gets the same generic message as any other
 //   failure to create the account (plus a hint to sign in), the password is hashed either way, and no session is
 //   started. Without email verification a determined visitor can still infer it (the account was not created),
 //   which the per-IP throttle keeps slow. Field rules (email shape, password 8..1024 characters) are shown per
 //   field: they say nothing about existing accounts.
-// - POST /logout deletes the session row and clears the cookie.
+// - POST /logout deletes the session row and clears the cookie; GET /logout shows a page with the sign-out button.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 import { createUser, DuplicateEmailError, MIN_PASSWORD_LENGTH, normalizeEmail, authenticateUser, UserInputError } from "@btick/contract/users";
 
 import { pruneExpiredSessions } from "../../plugins/session.ts";
-import type { ThrottleOptions } from "../../plugins/ui.ts";
+import type { UiLimiters } from "../../plugins/ui.ts";
 import { Alert } from "../components/Alert.tsx";
 import { Button } from "../components/Button.tsx";
 import { Form, FormField } from "../components/FormField.tsx";
-import { endSession, setFlash, startSession, UiHttpError, type FieldErrors, type UiState } from "../context.ts";
+import { endSession, safeUiPath, setFlash, startSession, throttle, type FieldErrors, type UiState } from "../context.ts";
 import { Card, Layout } from "../layout.tsx";
 
 export const LOGIN_FAILED = "Email or password is invalid.";
-export const THROTTLED = "Too many attempts. Wait a few minutes and try again.";
+export { THROTTLED } from "../context.ts";
 export const REGISTER_FAILED = "We could not create an account with these details. If you already have an account, sign in instead.";
 
 const str = (v: unknown) => (typeof v === "string" ? v : "");
 
 /** Only same-site paths under /ui are followed after sign-in. */
-function safeNext(v: unknown): string {
-  const s = str(v);
-  return /^\/ui(\/[A-Za-z0-9/_\-?=&%.]*)?$/.test(s) && !s.startsWith("//") ? s : "/ui/jobs";
-}
+const safeNext = (v: unknown) => safeUiPath(v, "/ui/jobs");
 
 function LoginPage({ ui, email, error, next }: { ui: UiState; email: string; error?: string; next: string }): JSX.Element {
   return (
@@ -109,10 +106,10 @@ function emailKey(request: FastifyRequest): string {
   }
 }
 
-export async function authPages(app: FastifyInstance, opts: { throttle: ThrottleOptions }): Promise<void> {
-  const { throttle } = opts;
+export async function authPages(app: FastifyInstance, opts: { limiters: UiLimiters }): Promise<void> {
+  const { limiters } = opts;
   const guestOnly = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.ui.user) await reply.redirect("/ui/jobs", 303);
+    if (request.ui.user) await reply.redirect(safeNext((request.query as Record<string, unknown>).next), 303);
   };
 
   app.get("/login", { onRequest: guestOnly }, async (request, reply) => {
@@ -120,17 +117,10 @@ export async function authPages(app: FastifyInstance, opts: { throttle: Throttle
     return reply.html(<LoginPage ui={request.ui} email="" next={safeNext(q.next)} />);
   });
 
-  // Two independent limiters (@fastify/rate-limit runs only one `rateLimit` hook per request, so both are
-  // checked here with createRateLimit): per client IP, and per email address whatever the IP.
-  const limiters = [
-    app.createRateLimit({ max: throttle.loginPerIp, timeWindow: throttle.windowMs, keyGenerator: (r) => `login-ip:${r.ip}` }),
-    app.createRateLimit({ max: throttle.loginPerAccount, timeWindow: throttle.windowMs, keyGenerator: (r) => `login-account:${emailKey(r)}` }),
-  ];
-  const throttleLogin = async (request: FastifyRequest) => {
-    for (const limit of limiters) {
-      const result = await limit(request);
-      if (!result.isAllowed && result.isExceeded) throw new UiHttpError(429, THROTTLED);
-    }
+  // Two independent limits: per client IP, and per email address whatever the IP.
+  const throttleLogin = async (request: FastifyRequest, reply: FastifyReply) => {
+    throttle(reply, limiters.loginPerIp, request.ip);
+    throttle(reply, limiters.loginPerAccount, emailKey(request));
   };
 
   app.post(
@@ -158,7 +148,7 @@ export async function authPages(app: FastifyInstance, opts: { throttle: Throttle
     "/register",
     {
       onRequest: guestOnly,
-      preHandler: app.rateLimit({ max: throttle.registerPerIp, timeWindow: throttle.windowMs, keyGenerator: (r) => `register-ip:${r.ip}` }),
+      preHandler: async (request, reply) => throttle(reply, limiters.registerPerIp, request.ip),
     },
     async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
@@ -183,7 +173,29 @@ export async function authPages(app: FastifyInstance, opts: { throttle: Throttle
     },
   );
 
-  app.post("/logout", async (request, reply) => {
+  // Signing out changes state, so it is a POST (the header's button); GET /logout offers that button.
+  app.get("/logout", async (request, reply) => {
+    if (!request.ui.user) return reply.redirect("/login", 303);
+    return reply.html(
+      <Layout ui={request.ui} title="Sign out" narrow>
+        <Card>
+          <h1 class="text-xl font-semibold tracking-tight">Sign out of BTick?</h1>
+          <p class="mt-1 text-sm text-slate-600">
+            Signed in as <span safe>{request.ui.user.email}</span>.
+          </p>
+          <Form ui={request.ui} action="/logout" class="mt-6">
+            <Button type="submit" variant="primary" class="w-full">
+              Sign out
+            </Button>
+          </Form>
+        </Card>
+      </Layout>,
+    );
+  });
+
+  // Without a live session (ended in another tab, expired) there is nothing to protect: no CSRF token needed, so
+  // a stale tab's button still signs out instead of showing a 403.
+  app.post("/logout", { config: { csrf: "signed-in" } }, async (request, reply) => {
     await endSession(request, reply);
     setFlash(request, reply, { kind: "info", message: "You are signed out." });
     return reply.redirect("/login", 303);

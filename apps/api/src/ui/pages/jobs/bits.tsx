@@ -88,14 +88,42 @@ export function Code(props: { text: string; label?: string }): JSX.Element {
   );
 }
 
-/** A definition list row. */
-export function Field(props: PropsWithChildren<{ label: string }>): JSX.Element {
+/**
+ * A definition list row. With `id` it can be refreshed by a polling response: `oob` renders it as an htmx
+ * out-of-band swap (hx-swap-oob) that replaces the row with that id.
+ */
+export function Field(props: PropsWithChildren<{ label: string; id?: string; oob?: boolean }>): JSX.Element {
   return (
-    <div class="py-1.5 sm:grid sm:grid-cols-3 sm:gap-4">
+    <div class="py-1.5 sm:grid sm:grid-cols-3 sm:gap-4" id={props.id} hx-swap-oob={props.oob ? "true" : undefined}>
       <dt class="text-sm font-medium text-slate-500" safe>
         {props.label}
       </dt>
-      <dd class="mt-0.5 break-words text-sm text-slate-900 sm:col-span-2 sm:mt-0">{props.children}</dd>
+      <dd class="mt-0.5 min-w-0 text-sm text-slate-900 wrap-anywhere sm:col-span-2 sm:mt-0">{props.children}</dd>
     </div>
+  );
+}
+
+/** Header name/value lines; masked values (secret headers, see maskHeaders) are marked as stored encrypted. */
+export function HeaderList(props: { entries: [string, string, boolean][] }): JSX.Element {
+  if (props.entries.length === 0) return <span class="text-slate-500">none</span>;
+  return (
+    <ul class="space-y-0.5 font-mono text-xs">
+      {props.entries.map(([k, v, masked]) => (
+        <li class="break-all">
+          <span class="font-semibold" safe>
+            {k}
+          </span>
+          :{" "}
+          {masked ? (
+            <span class="text-slate-500" title="A secret header: its value is stored encrypted and never shown." safe>
+              {v}
+            </span>
+          ) : (
+            <span safe>{v}</span>
+          )}
+          {masked ? <span class="sr-only"> (secret, stored encrypted)</span> : ""}
+        </li>
+      ))}
+    </ul>
   );
 }

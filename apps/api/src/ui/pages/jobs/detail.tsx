@@ -1,54 +1,72 @@
 // /ui/jobs/{jobId}: schedule, configuration (secrets masked), a duration chart and the latest runs, which poll
 // while a run is in progress or the next one is imminent.
-import type { SchedulePreview } from "./form.tsx";
-import { Badge, btn, Code, Field, Instant, link, Section } from "./bits.tsx";
-import { formatDuration, formatInZone, maskHeaders, prettyJsonValue, RUN_STATUS_TONE } from "./format.ts";
-import { JobStatusBadges, type Job, type Run } from "./list.tsx";
+import { RUN_STATUSES, type RunStatus } from "@btick/contract";
+
+import { Table } from "../../components/Table.tsx";
+import type { Reveal } from "../../context.ts";
+import { CONCURRENCY_LABELS, MISFIRE_LABELS, type SchedulePreview } from "./form.tsx";
+import { Badge, btn, Code, Field, HeaderList, Instant, link, Section } from "./bits.tsx";
+import { formatDuration, formatInZone, maskHeaders, POLICY_RUN_STATUSES, prettyJsonValue, RUN_STATUS_TONE, statusLabel } from "./format.ts";
+import { HEAD, JobStatusBadges, type Job, type Run } from "./list.tsx";
 
 /** Poll while a run is in progress, or while the next scheduled run is this close. */
 export const IMMINENT_MS = 60_000;
 export const POLL_INTERVAL = "2s";
 
-const CHART_COLORS: Record<string, string> = { success: "#059669", failed: "#dc2626", lost: "#d97706", running: "#0284c7" };
+/** One color per run status, each explained in the chart's legend. */
+const CHART_COLORS: Record<RunStatus, { color: string; meaning: string }> = {
+  success: { color: "#059669", meaning: "succeeded" },
+  failed: { color: "#dc2626", meaning: "failed after its attempts" },
+  blocked_by_policy: { color: "#9f1239", meaning: "target refused by the network policy" },
+  lost: { color: "#d97706", meaning: "its worker stopped" },
+  cancelled: { color: "#7c3aed", meaning: "replaced by a newer run" },
+  skipped: { color: "#94a3b8", meaning: "not executed, by policy" },
+  running: { color: "#0284c7", meaning: "in progress" },
+};
 
-/** Bars of the latest runs' durations (oldest left), colored by outcome; running runs drawn as a short stub. */
+/** Bars of the latest runs' durations (oldest left), colored by status; runs without a duration are short stubs. */
 export function DurationChart(props: { runs: Run[] }): JSX.Element {
   const runs = props.runs.slice(0, 40).reverse();
   if (runs.length === 0) return <p class="text-sm text-slate-500">No runs yet.</p>;
   const width = 600;
   const height = 120;
   const pad = 4;
-  const max = Math.max(1, ...runs.map((r) => r.duration_ms ?? 0));
+  const durations = runs.flatMap((r) => (r.duration_ms === null ? [] : [r.duration_ms]));
+  const longest = durations.length === 0 ? null : Math.max(...durations);
+  const scale = Math.max(1, longest ?? 0);
   const slot = (width - pad * 2) / Math.max(runs.length, 10);
   const barW = Math.max(2, slot * 0.7);
   const counts = runs.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
-  const summary = `Durations of the last ${runs.length} runs, longest ${formatDuration(max)}: ${Object.entries(counts)
-    .map(([s, n]) => `${n} ${s}`)
+  const scaleText = longest === null ? "no finished runs yet" : `longest ${formatDuration(longest)}`;
+  const summary = `Durations of the last ${runs.length} runs, ${scaleText}: ${Object.entries(counts)
+    .map(([s, n]) => `${n} ${statusLabel(s)}`)
     .join(", ")}.`;
   return (
     <figure>
       <svg viewBox={`0 0 ${width} ${height}`} class="h-32 w-full" role="img" aria-label={summary} preserveAspectRatio="none">
         <line x1="0" y1={String(height - pad)} x2={String(width)} y2={String(height - pad)} stroke="#cbd5e1" stroke-width="1" />
         {runs.map((r, i) => {
-          const h = r.duration_ms === null ? 3 : Math.max(3, ((height - pad * 2) * r.duration_ms) / max);
+          const h = r.duration_ms === null ? 3 : Math.max(3, ((height - pad * 2) * r.duration_ms) / scale);
           const x = pad + i * slot + (slot - barW) / 2;
           return (
-            <rect x={x.toFixed(1)} y={(height - pad - h).toFixed(1)} width={barW.toFixed(1)} height={h.toFixed(1)} fill={CHART_COLORS[r.status] ?? "#64748b"} rx="1">
-              <title safe>{`${r.status} · ${formatDuration(r.duration_ms)} · ${r.started_at}`}</title>
+            <rect x={x.toFixed(1)} y={(height - pad - h).toFixed(1)} width={barW.toFixed(1)} height={h.toFixed(1)} fill={CHART_COLORS[r.status].color} rx="1">
+              <title safe>{`${statusLabel(r.status)} · ${formatDuration(r.duration_ms)} · ${r.started_at}`}</title>
             </rect>
           );
         })}
       </svg>
-      <figcaption class="mt-1 flex flex-wrap gap-3 text-xs text-slate-600">
-        <span safe>{`longest ${formatDuration(max)}`}</span>
-        {Object.entries(CHART_COLORS).map(([status, color]) => (
-          <span class="inline-flex items-center gap-1">
-            <svg width="10" height="10" aria-hidden="true">
-              <rect width="10" height="10" fill={color} rx="2" />
-            </svg>
-            <span safe>{status}</span>
-          </span>
-        ))}
+      <figcaption class="mt-1 space-y-1 text-xs text-slate-600">
+        <p safe>{`${scaleText}; runs without a duration (in progress, skipped) are drawn as short stubs.`}</p>
+        <ul class="flex flex-wrap gap-x-3 gap-y-1">
+          {RUN_STATUSES.map((status) => (
+            <li class="inline-flex items-center gap-1">
+              <svg width="10" height="10" aria-hidden="true">
+                <rect width="10" height="10" fill={CHART_COLORS[status].color} rx="2" />
+              </svg>
+              <span safe>{`${statusLabel(status)}: ${CHART_COLORS[status].meaning}`}</span>
+            </li>
+          ))}
+        </ul>
       </figcaption>
     </figure>
   );
@@ -57,62 +75,84 @@ export function DurationChart(props: { runs: Run[] }): JSX.Element {
 export function RunsTable(props: { runs: Run[]; timeZone: string; now?: Date; caption: string }): JSX.Element {
   if (props.runs.length === 0) return <p class="text-sm text-slate-500">No runs yet.</p>;
   return (
-    <div class="overflow-x-auto">
-      <table class="min-w-full divide-y divide-slate-200 text-sm">
-        <caption class="sr-only" safe>
-          {props.caption}
-        </caption>
-        <thead class="text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
-          <tr>
-            <th scope="col" class="px-2 py-2">
-              Started
-            </th>
-            <th scope="col" class="px-2 py-2">
-              Status
-            </th>
-            <th scope="col" class="px-2 py-2">
-              Trigger
-            </th>
-            <th scope="col" class="px-2 py-2">
-              Attempts
-            </th>
-            <th scope="col" class="px-2 py-2">
-              Response
-            </th>
-            <th scope="col" class="px-2 py-2">
-              Duration
-            </th>
-          </tr>
-        </thead>
-        <tbody class="divide-y divide-slate-100">
-          {props.runs.map((r) => (
-            <tr class="align-top" data-run-status={r.status}>
-              <td class="px-2 py-2">
-                <a href={`/ui/runs/${r.id}`} class={link} aria-label={`Run started ${formatInZone(r.started_at, props.timeZone)}`}>
-                  <Instant iso={r.started_at} timeZone={props.timeZone} now={props.now} compact />
-                </a>
-              </td>
-              <td class="px-2 py-2">
-                <Badge tone={RUN_STATUS_TONE[r.status] ?? "gray"} text={r.status} />
-              </td>
-              <td class="px-2 py-2 text-slate-700">{r.trigger_type}</td>
-              <td class="px-2 py-2 text-slate-700" safe>{`${r.attempt_number}/${r.max_attempts}`}</td>
-              <td class="px-2 py-2 font-mono text-xs">
-                {r.response_status_code !== null ? (
-                  String(r.response_status_code)
-                ) : r.error_message ? (
-                  <span class="text-red-700" safe>
-                    {r.error_message.length > 80 ? `${r.error_message.slice(0, 80)}…` : r.error_message}
-                  </span>
-                ) : (
-                  "—"
-                )}
-              </td>
-              <td class="px-2 py-2 text-slate-700" safe>{formatDuration(r.duration_ms)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+    <Table caption={props.caption} framed={false} headClass={HEAD} columns={["Started", "Status", "Trigger", "Attempts", "Response", "Duration"]}>
+      {props.runs.map((r) => (
+        <tr class="align-top" data-run-status={r.status}>
+          <td class="px-2 py-2">
+            <a href={`/ui/runs/${r.id}`} class={link} aria-label={`Run started ${formatInZone(r.started_at, props.timeZone)}`}>
+              <Instant iso={r.started_at} timeZone={props.timeZone} now={props.now} compact />
+            </a>
+          </td>
+          <td class="px-2 py-2">
+            <Badge tone={RUN_STATUS_TONE[r.status]} text={statusLabel(r.status)} />
+          </td>
+          <td class="px-2 py-2 text-slate-700">{r.trigger_type}</td>
+          <td class="px-2 py-2 text-slate-700" safe>{`${r.attempt_number}/${r.max_attempts}`}</td>
+          <td class="px-2 py-2 font-mono text-xs">
+            {r.response_status_code !== null ? (
+              String(r.response_status_code)
+            ) : r.error_message ? (
+              <span class={`wrap-anywhere ${POLICY_RUN_STATUSES.includes(r.status) ? "text-slate-600" : "text-red-700"}`} safe>
+                {r.error_message.length > 80 ? `${r.error_message.slice(0, 80)}…` : r.error_message}
+              </span>
+            ) : (
+              "—"
+            )}
+          </td>
+          <td class="px-2 py-2 text-slate-700" safe>{formatDuration(r.duration_ms)}</td>
+        </tr>
+      ))}
+    </Table>
+  );
+}
+
+/** The job's status badges; `oob`: as an out-of-band swap in a polling response (see LiveJobParts). */
+function StatusBadges(props: { job: Job; lastRun: Run | null; oob?: boolean }): JSX.Element {
+  return (
+    <div id="job-status" class="mt-2" hx-swap-oob={props.oob ? "true" : undefined}>
+      <JobStatusBadges job={props.job} lastRun={props.lastRun} />
+    </div>
+  );
+}
+
+/** The Schedule card's next and last run. */
+function ScheduleTimes(props: { job: Job; now: Date; oob?: boolean }): JSX.Element {
+  const j = props.job;
+  return (
+    <>
+      <Field label="Next run" id="schedule-next" oob={props.oob}>
+        {j.next_run_at ? <Instant iso={j.next_run_at} timeZone={j.timezone} now={props.now} /> : <span class="text-slate-500">paused</span>}
+      </Field>
+      <Field label="Last run" id="schedule-last" oob={props.oob}>
+        <Instant iso={j.last_run_at} timeZone={j.timezone} now={props.now} />
+      </Field>
+    </>
+  );
+}
+
+/**
+ * What else on the job page changes while runs come and go: the status badges and the schedule's next and last
+ * run. The runs-panel poll appends these as out-of-band swaps, so one request keeps the whole page current.
+ */
+export function LiveJobParts(props: { job: Job; lastRun: Run | null; now: Date }): JSX.Element {
+  return (
+    <>
+      <StatusBadges job={props.job} lastRun={props.lastRun} oob />
+      <ScheduleTimes job={props.job} now={props.now} oob />
+    </>
+  );
+}
+
+/** Replaces the runs panel (and ends its polling) once the job is gone: deleted, or no longer visible to this user. */
+export function GoneRunsPanel(): JSX.Element {
+  return (
+    <div id="runs-panel" class="space-y-4" data-polling="false">
+      <div class="rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-950" role="status">
+        This job no longer exists: it was deleted, perhaps in another tab.{" "}
+        <a href="/ui/jobs" class={link}>
+          Back to jobs
+        </a>
+      </div>
     </div>
   );
 }
@@ -206,12 +246,97 @@ export interface JobDetailProps {
   now: Date;
   watch: number;
   csrfToken: string;
+  /** The server's secret-header rule (secretHeaderRules). */
+  isSecretHeader: (name: string) => boolean;
+  /** A signing secret to show once (right after the job was created or its secret rotated). */
+  signingSecret?: SigningSecretReveal | null;
+}
+
+export type SigningSecretReveal = Extract<Reveal, { kind: "signing_secret" }>;
+
+/** The new signing secret, shown once with a copy button. */
+export function SigningSecretPanel(props: { reveal: SigningSecretReveal; timeZone: string }): JSX.Element {
+  const r = props.reveal;
+  return (
+    <section class="space-y-3 rounded-lg bg-amber-50 p-4 ring-1 ring-amber-300 sm:p-5" aria-labelledby="signing-secret-heading" id="new-signing-secret">
+      <h2 id="signing-secret-heading" class="text-base font-semibold text-amber-950">
+        {r.rotated ? "New signing secret" : "Signing secret"}
+      </h2>
+      <p class="text-sm text-amber-950">
+        Copy it now: it is shown only this once. Targets use it to check the <code>webhook-signature</code> header of
+        every request (Standard Webhooks).
+      </p>
+      <div class="flex flex-col gap-2 sm:flex-row">
+        <label for="signing-secret" class="sr-only">
+          Signing secret
+        </label>
+        <input
+          id="signing-secret"
+          type="text"
+          readonly
+          value={r.secret}
+          class="block w-full min-w-0 rounded-md border-0 bg-white px-3 py-2 font-mono text-sm ring-1 ring-amber-300 ring-inset focus:ring-2 focus:ring-indigo-600 focus:outline-none"
+        />
+        <button type="button" data-copy-target="signing-secret" class={`${btn.base} ${btn.primary}`}>
+          Copy
+        </button>
+      </div>
+      {r.rotated ? (
+        r.previousExpiresAt ? (
+          <p class="text-sm text-amber-950">
+            The previous secret stays valid until <Instant iso={r.previousExpiresAt} timeZone={props.timeZone} />: until then every request
+            carries a second signature made with it, so targets can switch at their own pace.
+          </p>
+        ) : (
+          <p class="text-sm text-amber-950">Requests are signed with this secret only, from now on.</p>
+        )
+      ) : (
+        ""
+      )}
+    </section>
+  );
+}
+
+/** Signing: the rotate button, and until when the previous secret still signs. */
+function SigningField(props: { job: Job; csrfToken: string; now: Date }): JSX.Element {
+  const j = props.job;
+  const previous = j.signing_secret_previous_expires_at;
+  const rotating = previous !== null && new Date(previous).getTime() > props.now.getTime();
+  return (
+    <Field label="Signing">
+      <div class="space-y-2">
+        <p class="text-slate-700">
+          Requests carry <code class="font-mono text-xs">webhook-signature</code> (Standard Webhooks).
+          {rotating ? (
+            <>
+              {" "}
+              The previous secret also signs until <Instant iso={previous} timeZone={j.timezone} now={props.now} />.
+            </>
+          ) : (
+            ""
+          )}
+        </p>
+        <form
+          method="post"
+          action={`/ui/jobs/${j.id}/rotate-signing-secret`}
+          hx-post={`/ui/jobs/${j.id}/rotate-signing-secret`}
+          hx-confirm="Create a new signing secret? It is shown once. The current secret keeps signing requests for a while (24 hours by default), so targets can switch."
+          hx-swap="none"
+        >
+          <input type="hidden" name="_csrf" value={props.csrfToken} />
+          <button type="submit" class={`${btn.base} ${btn.secondary} ${btn.small}`}>
+            Rotate signing secret
+          </button>
+        </form>
+      </div>
+    </Field>
+  );
 }
 
 export function JobDetail(props: JobDetailProps): JSX.Element {
   const j = props.job;
   const body = prettyJsonValue(j.body);
-  const headers = maskHeaders(j.headers);
+  const headers = maskHeaders(j.headers, props.isSecretHeader);
   return (
     <div class="space-y-4">
       <div>
@@ -220,7 +345,7 @@ export function JobDetail(props: JobDetailProps): JSX.Element {
         </a>
         <div class="mt-1 flex flex-wrap items-start justify-between gap-3">
           <div class="min-w-0">
-            <h1 class="break-words text-2xl font-semibold text-slate-900" safe>
+            <h1 class="wrap-anywhere text-2xl font-semibold text-slate-900" safe>
               {j.name}
             </h1>
             <p class="mt-1 break-all font-mono text-sm text-slate-600">
@@ -229,13 +354,12 @@ export function JobDetail(props: JobDetailProps): JSX.Element {
               </span>{" "}
               <span safe>{j.url}</span>
             </p>
-            <div class="mt-2">
-              <JobStatusBadges job={j} lastRun={props.lastRun} />
-            </div>
+            <StatusBadges job={j} lastRun={props.lastRun} />
           </div>
           <JobActions job={j} csrfToken={props.csrfToken} />
         </div>
       </div>
+      {props.signingSecret ? <SigningSecretPanel reveal={props.signingSecret} timeZone={j.timezone} /> : ""}
       <div class="grid grid-cols-1 gap-4 lg:grid-cols-2">
         <Section title="Schedule" id="schedule">
           <dl>
@@ -250,12 +374,7 @@ export function JobDetail(props: JobDetailProps): JSX.Element {
             <Field label="Timezone">
               <span safe>{j.timezone}</span>
             </Field>
-            <Field label="Next run">
-              {j.next_run_at ? <Instant iso={j.next_run_at} timeZone={j.timezone} now={props.now} /> : <span class="text-slate-500">paused</span>}
-            </Field>
-            <Field label="Last run">
-              <Instant iso={j.last_run_at} timeZone={j.timezone} now={props.now} />
-            </Field>
+            <ScheduleTimes job={j} now={props.now} />
           </dl>
           <details class="mt-2 text-sm">
             <summary class="cursor-pointer text-slate-700">Upcoming fire times</summary>
@@ -279,30 +398,26 @@ export function JobDetail(props: JobDetailProps): JSX.Element {
             <Field label="Timeout">
               <span safe>{`${j.timeout_seconds} s`}</span>
             </Field>
+            <Field label="While running">
+              <code class="font-mono text-xs">{j.concurrency_policy}</code>{" "}
+              <span class="text-slate-600" safe>
+                {`(${CONCURRENCY_LABELS[j.concurrency_policy]})`}
+              </span>
+            </Field>
+            <Field label="Missed slots">
+              <code class="font-mono text-xs">{j.misfire_policy}</code>{" "}
+              <span class="text-slate-600" safe>
+                {`(${MISFIRE_LABELS[j.misfire_policy]}${j.misfire_policy === "catch_up" ? `, at most ${j.misfire_catch_up_max}` : ""})`}
+              </span>
+            </Field>
+            <Field label="Runs kept">
+              <span safe>{j.max_runs === null ? "no limit (retention period only)" : `at most ${j.max_runs}`}</span>
+            </Field>
             <Field label="Headers">
-              {headers.length === 0 ? (
-                <span class="text-slate-500">none</span>
-              ) : (
-                <ul class="space-y-0.5 font-mono text-xs">
-                  {headers.map(([k, v, masked]) => (
-                    <li class="break-all">
-                      <span class="font-semibold" safe>
-                        {k}
-                      </span>
-                      :{" "}
-                      {masked ? (
-                        <span class="text-slate-500" title="hidden: looks like a secret" aria-label="hidden value" safe>
-                          {v}
-                        </span>
-                      ) : (
-                        <span safe>{v}</span>
-                      )}
-                    </li>
-                  ))}
-                </ul>
-              )}
+              <HeaderList entries={headers} />
             </Field>
             <Field label="Body">{body === null ? <span class="text-slate-500">none</span> : <Code text={body} label="Request body" />}</Field>
+            <SigningField job={j} csrfToken={props.csrfToken} now={props.now} />
           </dl>
         </Section>
       </div>
@@ -316,7 +431,7 @@ export function DeleteConfirm(props: { job: Job; csrfToken: string }): JSX.Eleme
     <div class="mx-auto max-w-lg rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200">
       <h1 class="text-xl font-semibold text-slate-900">Delete job?</h1>
       <p class="mt-2 text-sm text-slate-700">
-        “<span class="font-medium" safe>{props.job.name}</span>” and all its runs will be deleted. This cannot be undone.
+        “<span class="font-medium wrap-anywhere" safe>{props.job.name}</span>” and all its runs will be deleted. This cannot be undone.
       </p>
       <form method="post" action={`/ui/jobs/${props.job.id}/delete`} class="mt-4 flex gap-2">
         <input type="hidden" name="_csrf" value={props.csrfToken} />

@@ -2,9 +2,21 @@
 // schedule preview.
 import type { RouterOutputs } from "@btick/contract";
 
+import type { SecretHeaderRules } from "../../context.ts";
 import { btn, input, inputError, link } from "./bits.tsx";
-import { formatInZone } from "./format.ts";
-import { errorsFor, HTTP_METHODS, orphanHeaderErrors, SPARE_HEADER_ROWS, type FieldErrors, type JobFormValues } from "./formData.ts";
+import { formatInZone, MASK } from "./format.ts";
+import {
+  CONCURRENCY_POLICIES,
+  errorsFor,
+  HTTP_METHODS,
+  JOB_FIELD_RANGES,
+  JOB_TEXT_LIMITS,
+  MISFIRE_POLICIES,
+  orphanHeaderErrors,
+  SPARE_HEADER_ROWS,
+  type FieldErrors,
+  type JobFormValues,
+} from "./formData.ts";
 
 export type SchedulePreview = RouterOutputs["jobs"]["previewSchedule"];
 
@@ -51,10 +63,14 @@ function FormField(props: {
   );
 }
 
-/** One header name/value pair; `rowKey` only keeps element ids unique. */
-export function HeaderRow(props: { rowKey: string; name: string; value: string; errors: string[] }): JSX.Element {
+/**
+ * One header name/value pair; `rowKey` only keeps element ids unique. `stored`: the value is the mask of a secret
+ * header whose real value is stored encrypted (sending *** back keeps it), which the row says.
+ */
+export function HeaderRow(props: { rowKey: string; name: string; value: string; errors: string[]; stored?: boolean }): JSX.Element {
   const i = props.rowKey;
   const errId = `h-${i}-error`;
+  const keptId = `h-${i}-kept`;
   const invalid = props.errors.length > 0;
   return (
     <li class="grid grid-cols-1 gap-2 sm:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
@@ -86,8 +102,16 @@ export function HeaderRow(props: { rowKey: string; name: string; value: string; 
           class={`${input} font-mono`}
           autocomplete="off"
           spellcheck="false"
+          aria-describedby={props.stored ? keptId : undefined}
         />
       </div>
+      {props.stored ? (
+        <p id={keptId} class="text-xs text-slate-500 sm:col-span-2">
+          The value is stored encrypted and not shown: leave *** to keep the stored value, or type a new value to replace it.
+        </p>
+      ) : (
+        ""
+      )}
       {invalid ? (
         <ul id={errId} class="text-sm text-red-700 sm:col-span-2">
           {props.errors.map((m) => (
@@ -133,6 +157,50 @@ export function SchedulePreviewBox(props: { preview: SchedulePreview | null }): 
   );
 }
 
+const RETRY = JOB_FIELD_RANGES.retry_max;
+const TIMEOUT = JOB_FIELD_RANGES.timeout_seconds;
+const CATCH_UP = JOB_FIELD_RANGES.misfire_catch_up_max;
+const MAX_RUNS = JOB_FIELD_RANGES.max_runs;
+
+export const CONCURRENCY_LABELS: Record<(typeof CONCURRENCY_POLICIES)[number], string> = {
+  forbid: "skip the new slot (recorded as a skipped run)",
+  allow: "start the new run alongside",
+  replace: "cancel the running run and start the new one",
+};
+
+export const MISFIRE_LABELS: Record<(typeof MISFIRE_POLICIES)[number], string> = {
+  fire_once: "run once for the oldest missed slot",
+  skip: "run none (one skipped run records the gap)",
+  catch_up: "run every missed slot, up to the catch-up limit",
+};
+
+/** A labelled integer input whose bounds are the API's (JOB_FIELD_RANGES). */
+function NumberField(props: { name: keyof typeof JOB_FIELD_RANGES; label: string; value: string; errors: FieldErrors; hint: string }): JSX.Element {
+  const range = JOB_FIELD_RANGES[props.name];
+  return (
+    <FormField
+      name={props.name}
+      label={props.label}
+      errors={props.errors}
+      hint={props.hint}
+      control={(a) => (
+        <input
+          id={a.id}
+          name={props.name}
+          type="number"
+          inputmode="numeric"
+          min={String(range.min)}
+          max={String(range.max)}
+          value={props.value}
+          class={`${input} ${a.invalid ? inputError : ""}`}
+          aria-invalid={a.invalid ? "true" : undefined}
+          aria-describedby={a.describedBy}
+        />
+      )}
+    />
+  );
+}
+
 export interface JobFormProps {
   mode: "create" | "edit";
   jobId?: string;
@@ -143,6 +211,8 @@ export interface JobFormProps {
   preview: SchedulePreview | null;
   timeZones: string[];
   csrfToken: string;
+  /** The server's secret-header rule and patterns (secretHeaderRules). */
+  secretHeaders: SecretHeaderRules;
 }
 
 export function JobForm(props: JobFormProps): JSX.Element {
@@ -184,7 +254,7 @@ export function JobForm(props: JobFormProps): JSX.Element {
               name="name"
               value={v.name}
               required
-              maxlength="200"
+              maxlength={String(JOB_TEXT_LIMITS.name)}
               class={`${input} ${a.invalid ? inputError : ""}`}
               aria-invalid={a.invalid ? "true" : undefined}
               aria-describedby={a.describedBy}
@@ -218,6 +288,7 @@ export function JobForm(props: JobFormProps): JSX.Element {
                 type="url"
                 value={v.url}
                 required
+                maxlength={String(JOB_TEXT_LIMITS.url)}
                 placeholder="https://example.com/webhook"
                 class={`${input} font-mono ${a.invalid ? inputError : ""}`}
                 aria-invalid={a.invalid ? "true" : undefined}
@@ -230,12 +301,18 @@ export function JobForm(props: JobFormProps): JSX.Element {
 
         <fieldset aria-describedby="headers-hint">
           <legend class="text-sm font-medium text-slate-800">Headers</legend>
-          <p id="headers-hint" class="mt-0.5 text-xs text-slate-500">
-            Sent with every request. Values of Authorization, Cookie, *-Token, *-Key and *Secret* headers are masked on the job page.
+          <p id="headers-hint" class="mt-0.5 text-xs text-slate-500" safe>
+            {`Sent with every request. Values of headers named ${props.secretHeaders.patterns.join(", ")} (case-insensitive; * matches any characters) are stored encrypted and shown as ${MASK}.`}
           </p>
           <ul id="header-rows" class="mt-2 space-y-2">
             {rows.map((h, i) => (
-              <HeaderRow rowKey={String(i)} name={h.name} value={h.value} errors={h.name === "" ? [] : errorsFor(e, `headers.${h.name}`)} />
+              <HeaderRow
+                rowKey={String(i)}
+                name={h.name}
+                value={h.value}
+                errors={h.name === "" ? [] : errorsFor(e, `headers.${h.name}`)}
+                stored={h.value === MASK && props.secretHeaders.isSecret(h.name)}
+              />
             ))}
           </ul>
           <button
@@ -284,7 +361,7 @@ export function JobForm(props: JobFormProps): JSX.Element {
                 name="cron_expression"
                 value={v.cron_expression}
                 required
-                maxlength="200"
+                maxlength={String(JOB_TEXT_LIMITS.cron_expression)}
                 class={`${input} font-mono ${a.invalid ? inputError : ""}`}
                 aria-invalid={a.invalid ? "true" : undefined}
                 aria-describedby={`${a.describedBy ?? ""} schedule-preview`.trim()}
@@ -309,7 +386,7 @@ export function JobForm(props: JobFormProps): JSX.Element {
                 name="timezone"
                 value={v.timezone}
                 list="tz-list"
-                maxlength="64"
+                maxlength={String(JOB_TEXT_LIMITS.timezone)}
                 class={`${input} ${a.invalid ? inputError : ""}`}
                 aria-invalid={a.invalid ? "true" : undefined}
                 aria-describedby={`${a.describedBy ?? ""} schedule-preview`.trim()}
@@ -334,47 +411,65 @@ export function JobForm(props: JobFormProps): JSX.Element {
         </div>
 
         <div class="grid grid-cols-1 gap-4 sm:grid-cols-2">
-          <FormField
+          <NumberField
             name="retry_max"
             label="Retries"
+            value={v.retry_max}
             errors={e}
-            hint="0–10 extra attempts after network errors, timeouts, 5xx and 429."
-            control={(a) => (
-              <input
-                id={a.id}
-                name="retry_max"
-                type="number"
-                inputmode="numeric"
-                min="0"
-                max="10"
-                value={v.retry_max}
-                class={`${input} ${a.invalid ? inputError : ""}`}
-                aria-invalid={a.invalid ? "true" : undefined}
-                aria-describedby={a.describedBy}
-              />
-            )}
+            hint={`${RETRY.min}–${RETRY.max} extra attempts after network errors, timeouts, 5xx and 429.`}
           />
-          <FormField
-            name="timeout_seconds"
-            label="Timeout (seconds)"
-            errors={e}
-            hint="Per attempt, 1–900."
-            control={(a) => (
-              <input
-                id={a.id}
-                name="timeout_seconds"
-                type="number"
-                inputmode="numeric"
-                min="1"
-                max="900"
-                value={v.timeout_seconds}
-                class={`${input} ${a.invalid ? inputError : ""}`}
-                aria-invalid={a.invalid ? "true" : undefined}
-                aria-describedby={a.describedBy}
-              />
-            )}
-          />
+          <NumberField name="timeout_seconds" label="Timeout (seconds)" value={v.timeout_seconds} errors={e} hint={`Per attempt, ${TIMEOUT.min}–${TIMEOUT.max}.`} />
         </div>
+
+        <fieldset class="space-y-4">
+          <legend class="text-sm font-medium text-slate-800">Scheduling policies</legend>
+          <div class="grid grid-cols-1 gap-4">
+            <FormField
+              name="concurrency_policy"
+              label="While the previous run is still running"
+              errors={e}
+              control={(a) => (
+                <select id={a.id} name="concurrency_policy" class={`${input} ${a.invalid ? inputError : ""}`} aria-invalid={a.invalid ? "true" : undefined} aria-describedby={a.describedBy}>
+                  {CONCURRENCY_POLICIES.map((p) => (
+                    <option value={p} selected={v.concurrency_policy === p} safe>
+                      {`${p}: ${CONCURRENCY_LABELS[p]}`}
+                    </option>
+                  ))}
+                </select>
+              )}
+            />
+            <FormField
+              name="misfire_policy"
+              label="Slots missed while no worker ran"
+              errors={e}
+              control={(a) => (
+                <select id={a.id} name="misfire_policy" class={`${input} ${a.invalid ? inputError : ""}`} aria-invalid={a.invalid ? "true" : undefined} aria-describedby={a.describedBy}>
+                  {MISFIRE_POLICIES.map((p) => (
+                    <option value={p} selected={v.misfire_policy === p} safe>
+                      {`${p}: ${MISFIRE_LABELS[p]}`}
+                    </option>
+                  ))}
+                </select>
+              )}
+            />
+          </div>
+          <div class="grid grid-cols-1 gap-4 sm:grid-cols-2">
+            <NumberField
+              name="misfire_catch_up_max"
+              label="Catch-up limit"
+              value={v.misfire_catch_up_max}
+              errors={e}
+              hint={`With catch_up: at most this many missed slots run, ${CATCH_UP.min}–${CATCH_UP.max}.`}
+            />
+            <NumberField
+              name="max_runs"
+              label="Runs to keep"
+              value={v.max_runs}
+              errors={e}
+              hint={`Keep at most this many runs of the job, ${MAX_RUNS.min}–${MAX_RUNS.max}; empty: no limit (only the retention period applies).`}
+            />
+          </div>
+        </fieldset>
 
         <div>
           <div class="flex items-center gap-2">

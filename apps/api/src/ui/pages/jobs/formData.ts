@@ -1,9 +1,9 @@
 // The job form's submitted values: parsing into API input, and the API's validation issues mapped back to fields.
 import { TRPCError } from "@trpc/server";
 
-import { envelopeFromTRPCError } from "@btick/contract";
+import { envelopeFromTRPCError, JOB_DEFAULTS, type ConcurrencyPolicy, type MisfirePolicy } from "@btick/contract";
 
-export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
+export { CONCURRENCY_POLICIES, HTTP_METHODS, JOB_FIELD_RANGES, JOB_TEXT_LIMITS, MISFIRE_POLICIES } from "@btick/contract";
 
 /** How many empty header rows the form offers below the filled ones. */
 export const SPARE_HEADER_ROWS = 2;
@@ -20,6 +20,11 @@ export interface JobFormValues {
   retry_max: string;
   timeout_seconds: string;
   enabled: boolean;
+  concurrency_policy: string;
+  misfire_policy: string;
+  misfire_catch_up_max: string;
+  /** Blank: no limit (only the retention applies). */
+  max_runs: string;
 }
 
 /** Field name → messages. Header rows use `headers.<name>`; problems with the header set as a whole use `headers`. */
@@ -32,10 +37,14 @@ export const NEW_JOB_DEFAULTS: JobFormValues = {
   headers: [],
   body: "",
   cron_expression: "*/5 * * * *",
-  timezone: "UTC",
-  retry_max: "0",
-  timeout_seconds: "60",
-  enabled: true,
+  timezone: JOB_DEFAULTS.timezone,
+  retry_max: String(JOB_DEFAULTS.retry_max),
+  timeout_seconds: String(JOB_DEFAULTS.timeout_seconds),
+  enabled: JOB_DEFAULTS.enabled,
+  concurrency_policy: JOB_DEFAULTS.concurrency_policy,
+  misfire_policy: JOB_DEFAULTS.misfire_policy,
+  misfire_catch_up_max: String(JOB_DEFAULTS.misfire_catch_up_max),
+  max_runs: "",
 };
 
 export function valuesFromJob(job: {
@@ -49,6 +58,10 @@ export function valuesFromJob(job: {
   retry_max: number;
   timeout_seconds: number;
   enabled: boolean;
+  concurrency_policy: ConcurrencyPolicy;
+  misfire_policy: MisfirePolicy;
+  misfire_catch_up_max: number;
+  max_runs: number | null;
 }): JobFormValues {
   return {
     name: job.name,
@@ -61,6 +74,10 @@ export function valuesFromJob(job: {
     retry_max: String(job.retry_max),
     timeout_seconds: String(job.timeout_seconds),
     enabled: job.enabled,
+    concurrency_policy: job.concurrency_policy,
+    misfire_policy: job.misfire_policy,
+    misfire_catch_up_max: String(job.misfire_catch_up_max),
+    max_runs: job.max_runs === null ? "" : String(job.max_runs),
   };
 }
 
@@ -99,6 +116,10 @@ export function readJobForm(body: unknown): JobFormValues {
     retry_max: str(b.retry_max),
     timeout_seconds: str(b.timeout_seconds),
     enabled: list(b.enabled).includes("true") || list(b.enabled).includes("on"),
+    concurrency_policy: str(b.concurrency_policy),
+    misfire_policy: str(b.misfire_policy),
+    misfire_catch_up_max: str(b.misfire_catch_up_max),
+    max_runs: str(b.max_runs),
   };
 }
 
@@ -148,10 +169,15 @@ export function toJobInput(v: JobFormValues): { input: Record<string, unknown>; 
     enabled: v.enabled,
   };
   // Blank: the default on create, unchanged on edit.
-  const retry = intField(v.retry_max);
-  const timeout = intField(v.timeout_seconds);
-  if (retry !== undefined) input.retry_max = retry;
-  if (timeout !== undefined) input.timeout_seconds = timeout;
+  const ints = { retry_max: v.retry_max, timeout_seconds: v.timeout_seconds, misfire_catch_up_max: v.misfire_catch_up_max };
+  for (const [field, raw] of Object.entries(ints)) {
+    const value = intField(raw);
+    if (value !== undefined) input[field] = value;
+  }
+  if (v.concurrency_policy !== "") input.concurrency_policy = v.concurrency_policy;
+  if (v.misfire_policy !== "") input.misfire_policy = v.misfire_policy;
+  // Blank run limit: none (null clears a limit on edit).
+  input.max_runs = intField(v.max_runs) ?? null;
   return { input, localErrors };
 }
 

@@ -1,4 +1,5 @@
 // Pure formatting helpers for the job and run pages (no I/O, no markup).
+import { MASK, type RunStatus } from "@btick/contract";
 
 /** "2026-03-07 10:15:30 CET": an instant in a given IANA zone, 24-hour clock, with the zone's short name. */
 export function formatInZone(iso: string | Date, timeZone: string): string {
@@ -51,28 +52,15 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** Header names whose values are credentials: Authorization, Cookie, *-Token, *-Key, anything with "secret". */
-export function isSecretHeader(name: string): boolean {
-  const n = name.toLowerCase();
-  return (
-    n === "authorization" ||
-    n === "proxy-authorization" ||
-    n === "cookie" ||
-    n === "set-cookie" ||
-    n.endsWith("-token") ||
-    n.endsWith("-key") ||
-    n === "token" ||
-    n === "apikey" ||
-    n.includes("secret") ||
-    n.includes("password")
-  );
-}
+/** What the API shows instead of a secret header value (sending it back keeps the stored value). */
+export { MASK } from "@btick/contract";
 
-export const MASK = "••••••••";
-
-/** Header entries with credential values replaced by a fixed mask (its length reveals nothing). */
-export function maskHeaders(headers: Record<string, string>): [name: string, value: string, masked: boolean][] {
-  return Object.entries(headers).map(([k, v]) => (isSecretHeader(k) ? [k, MASK, true] : [k, v, false]));
+/**
+ * Header entries, with the values of headers the server treats as secret (`isSecret`: SECRET_HEADER_PATTERNS, see
+ * secretHeaderRules) shown as the mask. The API already answers *** for those; the UI does not decide on its own.
+ */
+export function maskHeaders(headers: Record<string, string>, isSecret: (name: string) => boolean): [name: string, value: string, masked: boolean][] {
+  return Object.entries(headers).map(([k, v]) => (isSecret(k) ? [k, MASK, true] : [k, v, false]));
 }
 
 /** A JSON value pretty-printed, or null for no body. */
@@ -95,8 +83,28 @@ export function prettyBody(body: string): { text: string; json: boolean } {
 
 /** The run's status as the badge tone used everywhere. */
 export type Tone = "green" | "red" | "amber" | "gray" | "blue";
-export const RUN_STATUS_TONE: Record<string, Tone> = { success: "green", failed: "red", running: "blue", lost: "amber" };
-export const ATTEMPT_OUTCOME_TONE: Record<string, Tone> = { success: "green", http_error: "red", timeout: "amber", network_error: "red" };
+export const RUN_STATUS_TONE: Record<RunStatus, Tone> = {
+  success: "green",
+  failed: "red",
+  running: "blue",
+  lost: "amber",
+  skipped: "gray",
+  cancelled: "gray",
+  blocked_by_policy: "red",
+};
+export const ATTEMPT_OUTCOME_TONE: Record<string, Tone> = { success: "green", http_error: "red", timeout: "amber", network_error: "red", blocked: "red" };
+
+/** Statuses that count as a failed run for the "last run failed" badge. `cancelled` does not: a newer run replaced it. */
+export const FAILED_RUN_STATUSES: readonly RunStatus[] = ["failed", "lost", "blocked_by_policy"];
+
+/**
+ * Statuses whose error_message explains a policy decision rather than a failure (shown as a neutral note):
+ * `skipped` (concurrency or misfire policy) and `cancelled` (replaced by a newer run).
+ */
+export const POLICY_RUN_STATUSES: readonly RunStatus[] = ["skipped", "cancelled"];
+
+/** "blocked_by_policy" → "blocked by policy". */
+export const statusLabel = (status: string) => status.replace(/_/g, " ");
 
 /** IANA zones for the timezone field's suggestions. */
 export function timeZoneNames(): string[] {

@@ -7,10 +7,24 @@ import { randomBytes } from "node:crypto";
 import type { PropsWithChildren } from "@kitajs/html";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
-import { isHtmx, setFlash, uiCaller, type UiCaller } from "../../context.ts";
-import { Layout } from "../../layout.tsx";
+import type { RunStatus } from "@btick/contract";
+
+import {
+  FORM_ERROR_KEY,
+  formErrors,
+  isHtmx,
+  isNotFound,
+  safeUiPath,
+  secretHeaderRules,
+  setFlash,
+  setReveal,
+  takeReveal,
+  uiCaller,
+  type UiCaller,
+} from "../../context.ts";
+import { FlashArea, Layout } from "../../layout.tsx";
 import type { UiState } from "../../../plugins/session.ts";
-import { DeleteConfirm, JobDetail, RunsPanel } from "./detail.tsx";
+import { DeleteConfirm, GoneRunsPanel, JobDetail, LiveJobParts, RunsPanel } from "./detail.tsx";
 import { JobForm, HeaderRow, SchedulePreviewBox, type SchedulePreview } from "./form.tsx";
 import { timeZoneNames } from "./format.ts";
 import {
@@ -24,9 +38,9 @@ import {
   type FieldErrors,
   type JobFormValues,
 } from "./formData.ts";
-import { JobRow, JobsPage, type Job, type JobRowData, type JobsListQuery, type Run, type StatusFilter } from "./list.tsx";
+import { JobRow, JobsPage, JobsTable, listUrl, parseListQuery, type Job, type JobRowData, type JobsListQuery, type Run } from "./list.tsx";
 import { LOCAL_TIME_JS, LOCAL_TIME_PATH } from "./localTime.ts";
-import { JobRunsPage, RUN_STATUS_FILTERS, RunPage } from "./runs.tsx";
+import { GoneRunPage, JobRunsPage, RunPage, type RunDetail } from "./runs.tsx";
 
 export const JOBS_PAGE_SIZE = 20;
 export const RUNS_PAGE_SIZE = 50;
@@ -65,8 +79,7 @@ function Page(props: PropsWithChildren<{ ui: UiState; title: string }>): JSX.Ele
 
 /** Only same-site UI paths are acceptable redirect targets. */
 function returnTo(request: FastifyRequest, fallback: string): string {
-  const r = one(body(request).return_to);
-  return r.startsWith("/ui/") && !r.startsWith("//") && !r.includes("\\") ? r : fallback;
+  return safeUiPath(one(body(request).return_to), fallback);
 }
 
 async function lastRunOf(api: UiCaller, jobId: string): Promise<Run | null> {
@@ -85,12 +98,28 @@ async function previewOf(api: UiCaller, cron: string, timezone: string): Promise
 
 function listQuery(request: FastifyRequest): JobsListQuery {
   const q = query(request);
-  const status = one(q.status);
-  return {
-    q: one(q.q).slice(0, 200),
-    status: (["active", "paused"].includes(status) ? status : "all") as StatusFilter,
-    cursor: one(q.cursor) || null,
-  };
+  return parseListQuery((name) => one(q[name]));
+}
+
+/** The list a row action came from (its return_to), or the unfiltered list. */
+function returnList(request: FastifyRequest): { url: string; query: JobsListQuery } | null {
+  const target = returnTo(request, "/ui/jobs");
+  const url = new URL(target, "http://ui.invalid");
+  if (url.pathname !== "/ui/jobs") return null;
+  const query = parseListQuery((name) => url.searchParams.get(name) ?? "");
+  return { url: listUrl(query), query };
+}
+
+/** One page of the jobs list with each job's last run. */
+async function listPage(api: UiCaller, q: JobsListQuery): Promise<{ rows: JobRowData[]; nextCursor: string | null }> {
+  const page = await api.jobs.list({
+    limit: JOBS_PAGE_SIZE,
+    cursor: q.cursor ?? undefined,
+    q: q.q || undefined,
+    enabled: q.status === "all" ? undefined : q.status === "active",
+  });
+  const rows = await Promise.all(page.jobs.map(async (job) => ({ job, lastRun: await lastRunOf(api, job.id) })));
+  return { rows, nextCursor: page.next_cursor };
 }
 
 async function renderForm(
@@ -111,6 +140,7 @@ async function renderForm(
         preview={preview}
         timeZones={TIME_ZONES}
         csrfToken={request.ui.csrfToken}
+        secretHeaders={secretHeaderRules(request)}
       />
     </Page>,
   );
@@ -141,7 +171,7 @@ async function saveJob(
 
 async function rowFor(request: FastifyRequest, api: UiCaller, job: Job, note?: string): Promise<JSX.Element> {
   const data: JobRowData = { job, lastRun: await lastRunOf(api, job.id), note };
-  return <JobRow {...data} csrfToken={request.ui.csrfToken} />;
+  return <JobRow {...data} csrfToken={request.ui.csrfToken} listUrl={returnList(request)?.url ?? "/ui/jobs"} />;
 }
 
 export async function jobsPages(app: FastifyInstance): Promise<void> {
@@ -152,16 +182,12 @@ export async function jobsPages(app: FastifyInstance): Promise<void> {
   app.get("/jobs", async (request, reply) => {
     const api = await uiCaller(request);
     const q = listQuery(request);
-    const page = await api.jobs.list({
-      limit: JOBS_PAGE_SIZE,
-      cursor: q.cursor ?? undefined,
-      q: q.q || undefined,
-      enabled: q.status === "all" ? undefined : q.status === "active",
-    });
-    const rows = await Promise.all(page.jobs.map(async (job) => ({ job, lastRun: await lastRunOf(api, job.id) })));
+    const { rows, nextCursor } = await listPage(api, q);
+    // The search form's htmx request: the history gets the canonical URL of what is shown (no empty parameters).
+    if (isHtmx(request) && request.headers["hx-history-restore-request"] !== "true") void reply.header("hx-push-url", listUrl(q));
     return reply.html(
       <Page ui={request.ui} title="Jobs">
-        <JobsPage rows={rows} query={q} nextCursor={page.next_cursor} csrfToken={request.ui.csrfToken} now={new Date()} />
+        <JobsPage rows={rows} query={q} nextCursor={nextCursor} csrfToken={request.ui.csrfToken} now={new Date()} />
       </Page>,
     );
   });
@@ -174,10 +200,32 @@ export async function jobsPages(app: FastifyInstance): Promise<void> {
   app.post("/jobs", async (request, reply) => {
     const api = await uiCaller(request);
     const values = readJobForm(request.body);
-    const result = await saveJob(values, async (input) => (await api.jobs.create(input as Parameters<UiCaller["jobs"]["create"]>[0])).job);
+    let signingSecret = "";
+    const result = await saveJob(values, async (input) => {
+      const created = await api.jobs.create(input as Parameters<UiCaller["jobs"]["create"]>[0]);
+      signingSecret = created.signing_secret;
+      return created.job;
+    });
     if ("errors" in result) return renderForm(request, reply, api, { mode: "create", values, ...result, status: 422 });
+    // The secret is returned only by this call: the job page shows it once (Post/Redirect/Get via the session).
+    await setReveal(request, { kind: "signing_secret", jobId: result.job.id, secret: signingSecret, rotated: false, previousExpiresAt: null });
     setFlash(request, reply, { kind: "success", message: `Job “${result.job.name}” created.` });
     return reply.redirect(`/ui/jobs/${result.job.id}`, 303);
+  });
+
+  app.post<{ Params: Params }>("/jobs/:jobId/rotate-signing-secret", async (request, reply) => {
+    const api = await uiCaller(request);
+    const { job, signing_secret } = await api.jobs.rotateSigningSecret({ jobId: request.params.jobId });
+    await setReveal(request, {
+      kind: "signing_secret",
+      jobId: job.id,
+      secret: signing_secret,
+      rotated: true,
+      previousExpiresAt: job.signing_secret_previous_expires_at,
+    });
+    // htmx (the confirmation dialog) gets a full-page navigation to the job page, which shows the new secret once.
+    if (isHtmx(request)) return reply.header("hx-redirect", `/ui/jobs/${job.id}`).send("");
+    return reply.redirect(`/ui/jobs/${job.id}`, 303);
   });
 
   app.get("/jobs/header-row", async (_request, reply) =>
@@ -196,19 +244,45 @@ export async function jobsPages(app: FastifyInstance): Promise<void> {
     const { job } = await api.jobs.get({ jobId: request.params.jobId });
     const [{ runs }, preview] = await Promise.all([api.runs.list({ jobId: job.id, limit: 40 }), previewOf(api, job.cron_expression, job.timezone)]);
     const watch = Math.min(WATCH_POLLS, Math.max(0, Number.parseInt(one(query(request).watch), 10) || 0));
+    const secret = await takeReveal(request, "signing_secret", (r) => r.jobId === job.id);
     return reply.html(
       <Page ui={request.ui} title={job.name}>
-        <JobDetail job={job} runs={runs} lastRun={runs[0] ?? null} preview={preview} now={new Date()} watch={watch} csrfToken={request.ui.csrfToken} />
+        <JobDetail
+          job={job}
+          runs={runs}
+          lastRun={runs[0] ?? null}
+          preview={preview}
+          now={new Date()}
+          watch={watch}
+          csrfToken={request.ui.csrfToken}
+          isSecretHeader={secretHeaderRules(request).isSecret}
+          signingSecret={secret}
+        />
       </Page>,
     );
   });
 
+  // Polled by the job page: the runs panel, plus the page's other live parts as out-of-band swaps. Once the job is
+  // gone the panel says so and stops polling (an error answer would leave the poll running).
   app.get<{ Params: Params }>("/jobs/:jobId/runs-panel", async (request, reply) => {
     const api = await uiCaller(request);
-    const { job } = await api.jobs.get({ jobId: request.params.jobId });
-    const { runs } = await api.runs.list({ jobId: job.id, limit: 40 });
+    let job: Job;
+    let runs: Run[];
+    try {
+      job = (await api.jobs.get({ jobId: request.params.jobId })).job;
+      runs = (await api.runs.list({ jobId: job.id, limit: 40 })).runs;
+    } catch (err) {
+      if (isNotFound(err)) return reply.html(<GoneRunsPanel />);
+      throw err;
+    }
     const watch = Math.min(WATCH_POLLS, Math.max(0, Number.parseInt(one(query(request).watch), 10) || 0));
-    return reply.html(<RunsPanel job={job} runs={runs} now={new Date()} watch={watch} />);
+    const now = new Date();
+    return reply.html(
+      <>
+        <RunsPanel job={job} runs={runs} now={now} watch={watch} />
+        <LiveJobParts job={job} lastRun={runs[0] ?? null} now={now} />
+      </>,
+    );
   });
 
   app.get<{ Params: Params }>("/jobs/:jobId/edit", async (request, reply) => {
@@ -274,33 +348,66 @@ export async function jobsPages(app: FastifyInstance): Promise<void> {
     }
     const { job } = await api.jobs.get({ jobId });
     await api.jobs.delete({ jobId });
-    if (isHtmx(request)) return reply.html("");
-    setFlash(request, reply, { kind: "success", message: `Job “${job.name}” deleted.` });
-    return reply.redirect("/ui/jobs", 303);
+    const notice = { kind: "success" as const, message: `Job “${job.name}” deleted.` };
+    const list = returnList(request);
+    if (isHtmx(request) && list) {
+      // The list's table again (an emptied list shows its empty state), and the notice in the page's flash area.
+      const { rows, nextCursor } = await listPage(api, list.query);
+      return reply.html(
+        <>
+          <JobsTable rows={rows} query={list.query} nextCursor={nextCursor} csrfToken={request.ui.csrfToken} now={new Date()} />
+          <FlashArea flash={notice} oob />
+        </>,
+      );
+    }
+    setFlash(request, reply, notice);
+    if (isHtmx(request)) return reply.header("hx-redirect", "/ui/jobs").send("");
+    return reply.redirect(list?.url ?? "/ui/jobs", 303);
   });
 
   app.get<{ Params: Params }>("/jobs/:jobId/runs", async (request, reply) => {
     const api = await uiCaller(request);
     const { job } = await api.jobs.get({ jobId: request.params.jobId });
     const q = query(request);
-    const statusRaw = one(q.status);
-    const status = (RUN_STATUS_FILTERS as readonly string[]).includes(statusRaw) ? (statusRaw as (typeof RUN_STATUS_FILTERS)[number]) : null;
+    const status = one(q.status) || null;
     const cursor = one(q.cursor) || null;
-    const page = await api.runs.list({ jobId: job.id, limit: RUNS_PAGE_SIZE, cursor: cursor ?? undefined, status: status ?? undefined });
-    return reply.html(
+    // The API validates the filter: an unknown status (or a bad cursor) is its validation message, not all runs.
+    let page: { runs: Run[]; next_cursor: string | null } = { runs: [], next_cursor: null };
+    let error: string | null = null;
+    try {
+      page = await api.runs.list({
+        jobId: job.id,
+        limit: RUNS_PAGE_SIZE,
+        cursor: cursor ?? undefined,
+        status: (status ?? undefined) as RunStatus | undefined,
+      });
+    } catch (err) {
+      error = Object.entries(formErrors(err))
+        .map(([field, message]) => (field === FORM_ERROR_KEY ? message : `${field}: ${message}`))
+        .join("; ");
+    }
+    return reply.status(error ? 400 : 200).html(
       <Page ui={request.ui} title={`Runs · ${job.name}`}>
-        <JobRunsPage job={job} runs={page.runs} cursor={cursor} nextCursor={page.next_cursor} status={status} now={new Date()} />
+        <JobRunsPage job={job} runs={page.runs} cursor={cursor} nextCursor={page.next_cursor} status={status} now={new Date()} error={error} />
       </Page>,
     );
   });
 
   app.get<{ Params: RunParams }>("/runs/:runId", async (request, reply) => {
     const api = await uiCaller(request);
-    const { run } = await api.runs.get({ runId: request.params.runId });
-    const { job } = await api.jobs.get({ jobId: run.job_id });
+    let run: RunDetail;
+    let job: Job;
+    try {
+      run = (await api.runs.get({ runId: request.params.runId })).run;
+      job = (await api.jobs.get({ jobId: run.job_id })).job;
+    } catch (err) {
+      // The page polls itself while the run is in progress: once the run is gone, end the polling with a notice.
+      if (isHtmx(request) && isNotFound(err)) return reply.html(<GoneRunPage />);
+      throw err;
+    }
     return reply.html(
       <Page ui={request.ui} title="Run">
-        <RunPage run={run} job={job} now={new Date()} />
+        <RunPage run={run} job={job} now={new Date()} isSecretHeader={secretHeaderRules(request).isSecret} />
       </Page>,
     );
   });

@@ -1,8 +1,9 @@
 // /ui/jobs: the jobs table with filters, cursor pagination and row actions through htmx.
 import type { RouterOutputs } from "@btick/contract";
 
+import { Table, type Column } from "../../components/Table.tsx";
 import { Badge, btn, Instant, input, link } from "./bits.tsx";
-import { formatDuration, RUN_STATUS_TONE } from "./format.ts";
+import { FAILED_RUN_STATUSES, formatDuration, RUN_STATUS_TONE, statusLabel } from "./format.ts";
 
 export type Job = RouterOutputs["jobs"]["get"]["job"];
 export type Run = RouterOutputs["runs"]["list"]["runs"][number];
@@ -22,6 +23,19 @@ export interface JobsListQuery {
   cursor: string | null;
 }
 
+/** Reads the list's filters from query parameters (unknown status → all). */
+export function parseListQuery(get: (name: string) => string): JobsListQuery {
+  const status = get("status");
+  return {
+    q: get("q").slice(0, 200),
+    status: status === "active" || status === "paused" ? status : "all",
+    cursor: get("cursor") || null,
+  };
+}
+
+/** The list's URL for these filters, e.g. /ui/jobs?q=ping (rows post it as return_to). */
+export const listUrl = (q: Partial<JobsListQuery>) => `/ui/jobs${listQueryString(q)}`;
+
 export function listQueryString(q: Partial<JobsListQuery>): string {
   const params = new URLSearchParams();
   if (q.q) params.set("q", q.q);
@@ -35,7 +49,7 @@ export function JobStatusBadges(props: { job: Job; lastRun: Run | null }): JSX.E
   return (
     <span class="flex flex-wrap gap-1">
       {props.job.enabled ? <Badge tone="green" text="active" /> : <Badge tone="gray" text="paused" />}
-      {props.lastRun && (props.lastRun.status === "failed" || props.lastRun.status === "lost") ? (
+      {props.lastRun && FAILED_RUN_STATUSES.includes(props.lastRun.status) ? (
         <Badge tone="red" text="last run failed" />
       ) : (
         ""
@@ -50,7 +64,7 @@ export function LastRun(props: { run: Run | null; timeZone: string }): JSX.Eleme
   return (
     <a href={`/ui/runs/${r.id}`} class={`${link} inline-flex flex-col gap-0.5 text-sm`}>
       <span class="flex items-center gap-1">
-        <Badge tone={RUN_STATUS_TONE[r.status] ?? "gray"} text={r.status} />
+        <Badge tone={RUN_STATUS_TONE[r.status]} text={statusLabel(r.status)} />
         {r.response_status_code !== null ? <span class="font-mono text-xs text-slate-700" safe>{String(r.response_status_code)}</span> : ""}
         <span class="whitespace-nowrap text-xs text-slate-500" safe>{formatDuration(r.duration_ms)}</span>
       </span>
@@ -58,8 +72,11 @@ export function LastRun(props: { run: Run | null; timeZone: string }): JSX.Eleme
   );
 }
 
-/** One table row; htmx actions swap it in place (or remove it on delete). */
-export function JobRow(props: JobRowData & { csrfToken: string; now?: Date }): JSX.Element {
+/**
+ * One table row; htmx actions swap it in place, Delete re-renders the whole table (so an emptied list shows its
+ * empty state). `listUrl` is the list as shown (filters, page): the actions return to it.
+ */
+export function JobRow(props: JobRowData & { csrfToken: string; now?: Date; listUrl: string }): JSX.Element {
   const { job, lastRun } = props;
   const rowId = `job-${job.id}`;
   const action = (name: "pause" | "resume" | "trigger") => ({
@@ -70,7 +87,7 @@ export function JobRow(props: JobRowData & { csrfToken: string; now?: Date }): J
   return (
     <tr id={rowId} class="align-top hover:bg-slate-50">
       <td class="px-3 py-3">
-        <a href={`/ui/jobs/${job.id}`} class={`${link} font-medium`} safe>
+        <a href={`/ui/jobs/${job.id}`} class={`${link} font-medium wrap-anywhere`} safe>
           {job.name}
         </a>
         <p class="mt-0.5 max-w-[14rem] truncate font-mono text-xs text-slate-500 md:hidden" safe>
@@ -112,18 +129,20 @@ export function JobRow(props: JobRowData & { csrfToken: string; now?: Date }): J
       <td class="px-3 py-3">
         <form method="post" action={`/ui/jobs/${job.id}/${job.enabled ? "pause" : "resume"}`} class="flex flex-wrap justify-end gap-1 lg:flex-nowrap">
           <input type="hidden" name="_csrf" value={props.csrfToken} />
-          <input type="hidden" name="return_to" value="/ui/jobs" />
+          <input type="hidden" name="return_to" value={props.listUrl} />
+          {/* Stable ids: htmx puts the keyboard focus back on the control with the same id after the row swap. */}
           {job.enabled ? (
-            <button type="submit" class={`${btn.base} ${btn.secondary} ${btn.small}`} {...action("pause")} aria-label={`Pause ${job.name}`}>
+            <button type="submit" id={`${rowId}-toggle`} class={`${btn.base} ${btn.secondary} ${btn.small}`} {...action("pause")} aria-label={`Pause ${job.name}`}>
               Pause
             </button>
           ) : (
-            <button type="submit" class={`${btn.base} ${btn.secondary} ${btn.small}`} {...action("resume")} aria-label={`Resume ${job.name}`}>
+            <button type="submit" id={`${rowId}-toggle`} class={`${btn.base} ${btn.secondary} ${btn.small}`} {...action("resume")} aria-label={`Resume ${job.name}`}>
               Resume
             </button>
           )}
           <button
             type="submit"
+            id={`${rowId}-trigger`}
             formaction={`/ui/jobs/${job.id}/trigger`}
             class={`${btn.base} ${btn.secondary} ${btn.small}`}
             {...action("trigger")}
@@ -133,12 +152,13 @@ export function JobRow(props: JobRowData & { csrfToken: string; now?: Date }): J
           </button>
           <button
             type="submit"
+            id={`${rowId}-delete`}
             formaction={`/ui/jobs/${job.id}/delete`}
             class={`${btn.base} ${btn.danger} ${btn.small}`}
             hx-post={`/ui/jobs/${job.id}/delete`}
             hx-vals='{"confirm": "yes"}'
             hx-confirm={`Delete the job “${job.name}” and all its runs? This cannot be undone.`}
-            hx-target={`#${rowId}`}
+            hx-target="#jobs-table"
             hx-swap="outerHTML"
             aria-label={`Delete ${job.name}`}
           >
@@ -149,6 +169,18 @@ export function JobRow(props: JobRowData & { csrfToken: string; now?: Date }): J
     </tr>
   );
 }
+
+/** Header labels of the job and run tables: small, uppercase, on a light band. */
+export const HEAD = "bg-slate-50 text-xs uppercase tracking-wide";
+
+const JOB_COLUMNS: Column[] = [
+  "Name",
+  { label: "Request", class: "hidden md:table-cell" },
+  "Schedule",
+  "Next run",
+  "Last run",
+  { label: "Actions", srOnly: true, class: "text-right" },
+];
 
 export interface JobsTableProps {
   rows: JobRowData[];
@@ -175,38 +207,11 @@ export function JobsTable(props: JobsTableProps): JSX.Element {
           )}
         </div>
       ) : (
-        <div class="overflow-x-auto">
-          <table class="min-w-full divide-y divide-slate-200">
-            <caption class="sr-only">Jobs</caption>
-            <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
-              <tr>
-                <th scope="col" class="px-3 py-2">
-                  Name
-                </th>
-                <th scope="col" class="hidden px-3 py-2 md:table-cell">
-                  Request
-                </th>
-                <th scope="col" class="px-3 py-2">
-                  Schedule
-                </th>
-                <th scope="col" class="px-3 py-2">
-                  Next run
-                </th>
-                <th scope="col" class="px-3 py-2">
-                  Last run
-                </th>
-                <th scope="col" class="px-3 py-2 text-right">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody class="divide-y divide-slate-100">
-              {props.rows.map((r) => (
-                <JobRow {...r} csrfToken={props.csrfToken} now={props.now} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table caption="Jobs" framed={false} headClass={HEAD} columns={JOB_COLUMNS}>
+          {props.rows.map((r) => (
+            <JobRow {...r} csrfToken={props.csrfToken} now={props.now} listUrl={listUrl(props.query)} />
+          ))}
+        </Table>
       )}
       {props.query.cursor || props.nextCursor ? (
         <nav class="flex items-center justify-between border-t border-slate-200 px-3 py-2 text-sm" aria-label="Pagination">
@@ -232,9 +237,14 @@ export function JobsTable(props: JobsTableProps): JSX.Element {
   );
 }
 
+/**
+ * The list page. The search form updates the table through htmx and pushes the list's URL (with the query) into the
+ * history. hx-history="false": htmx keeps no snapshot of this page, whose search box would come back with the value
+ * it had when the page loaded; Back loads the list for that URL from the server instead, box and results alike.
+ */
 export function JobsPage(props: JobsTableProps): JSX.Element {
   return (
-    <div class="space-y-4">
+    <div class="space-y-4" hx-history="false">
       <div class="flex flex-wrap items-center justify-between gap-3">
         <h1 class="text-2xl font-semibold text-slate-900">Jobs</h1>
         <a href="/ui/jobs/new" class={`${btn.base} ${btn.primary}`}>
