@@ -62,19 +62,20 @@ describe("secret headers in the UI", () => {
     const { client, id } = await jobWithHeaders(app, {
       "X-Db-Password": "pw-value",
       "Proxy-Authorization": "Basic proxy-value",
-      apikey: "plain-apikey",
-      token: "plain-token",
+      apikey: "apikey-value",
+      "X-Region": "plain-region",
       "X-Trace": "trace-value",
     });
     const page = await client.get(`/ui/jobs/${id}`);
     expect(shownHeaders(page.body)).toEqual({
       "X-Db-Password": "***",
       "Proxy-Authorization": "***",
-      apikey: "plain-apikey",
-      token: "plain-token",
+      apikey: "***",
+      "X-Region": "plain-region",
       "X-Trace": "trace-value",
     });
     expect(page.body).not.toContain("pw-value");
+    expect(page.body).not.toContain("apikey-value");
     expect(page.body).not.toContain("proxy-value");
 
     const form = await client.get(`/ui/jobs/${id}/edit`);
@@ -85,9 +86,9 @@ describe("secret headers in the UI", () => {
     expect(pwRow).toContain('value="***"');
     expect(pwRow).toMatch(/leave \*\*\* to keep/i);
     expect(pwRow).toMatch(/aria-describedby="h-\d+-kept"/);
-    const apikeyRow = /<li[^>]*>(?:(?!<\/li>)[\s\S])*value="apikey"(?:(?!<\/li>)[\s\S])*<\/li>/.exec(form.body)?.[0] ?? "";
-    expect(apikeyRow).toContain('value="plain-apikey"');
-    expect(apikeyRow).not.toMatch(/leave \*\*\* to keep/i);
+    const regionRow = /<li[^>]*>(?:(?!<\/li>)[\s\S])*value="X-Region"(?:(?!<\/li>)[\s\S])*<\/li>/.exec(form.body)?.[0] ?? "";
+    expect(regionRow).toContain('value="plain-region"');
+    expect(regionRow).not.toMatch(/leave \*\*\* to keep/i);
   });
 
   it("follow a configured SECRET_HEADER_PATTERNS", async () => {
