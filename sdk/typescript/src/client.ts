@@ -5,7 +5,7 @@ import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 
 import type { AppRouter } from "@btick/contract";
 
-import { BTickError, errorCodeForStatus, isErrorEnvelope } from "./errors.ts";
+import { BTickError, errorCodeForStatus, errorFromAnswer, isErrorEnvelope, type FailedAnswer } from "./errors.ts";
 import type {
   ApiKey,
   ApiKeysCreateInput,
@@ -130,19 +130,32 @@ function causes(err: unknown): unknown[] {
   return out;
 }
 
+/**
+ * Raised by the SDK's fetch layer for every answer tRPC cannot read as a result: non-2xx answers (whatever their
+ * body: tRPC's error shape, the API's envelope, a proxy's HTML page) and 2xx answers that are not a tRPC result.
+ * tRPC passes it on as the cause of its error; toBTickError turns it into a BTickError.
+ */
+class FailedAnswerError extends Error {
+  constructor(readonly answer: FailedAnswer) {
+    super(`HTTP ${answer.status}`);
+    this.name = "FailedAnswerError";
+  }
+}
+
 function toBTickError(err: unknown, procedure: string): BTickError {
   if (err instanceof BTickError) return err;
+  const chain = causes(err);
+  const failed = chain.find((c): c is FailedAnswerError => c instanceof FailedAnswerError);
+  if (failed) return errorFromAnswer(failed.answer, procedure, err);
   if (err instanceof TRPCClientError) {
     const e = err as TRPCClientError<AppRouter>;
     const envelope: unknown = e.data?.envelope;
     if (isErrorEnvelope(envelope)) return BTickError.fromEnvelope(envelope, procedure, err);
-    const response = e.meta?.["response"] as { status?: number } | undefined;
-    if (response && typeof response.status === "number" && response.status > 0) {
-      const status = response.status;
+    const status = e.data?.httpStatus;
+    if (typeof status === "number" && status > 0) {
       return new BTickError({ status, error_code: errorCodeForStatus(status), message: err.message || `HTTP ${status}`, procedure }, { cause: err });
     }
   }
-  const chain = causes(err);
   if (chain.some((c) => (c as { name?: string }).name === "TimeoutError")) {
     return new BTickError({ status: 0, error_code: "TIMEOUT", message: `${procedure}: request timed out`, procedure }, { cause: err });
   }
@@ -177,17 +190,30 @@ export class BTick {
     const baseFetch: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     const url = `${base.href.replace(/\/+$/, "")}/trpc`;
 
-    const fetchWithTimeout: FetchLike = (input, init) => {
+    // Reads the whole answer within the timeout. Only a 2xx JSON body goes on to tRPC; anything else becomes a
+    // FailedAnswerError carrying the real status, Retry-After and body.
+    const fetchAnswer = async (input: string, init?: RequestInit) => {
       const timeout = AbortSignal.timeout(timeoutMs);
       const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-      return baseFetch(input, { ...init, signal });
+      const res = await baseFetch(input, { ...init, signal });
+      const body = await res.text();
+      const answer: FailedAnswer = { status: res.status, statusText: res.statusText, retryAfter: res.headers.get("retry-after"), body };
+      if (!res.ok) throw new FailedAnswerError(answer);
+      let json: unknown;
+      try {
+        json = JSON.parse(body);
+      } catch {
+        throw new FailedAnswerError(answer);
+      }
+      if (typeof json !== "object" || json === null || !("result" in json)) throw new FailedAnswerError(answer);
+      return { ok: true, status: res.status, statusText: res.statusText, headers: res.headers, json: () => Promise.resolve(json) };
     };
 
     const trpc = createTRPCClient<AppRouter>({
       links: [
         httpLink({
           url,
-          fetch: fetchWithTimeout as never,
+          fetch: fetchAnswer as never,
           headers: () => ({ ...options.headers, authorization: `Bearer ${apiKey}` }),
         }),
       ],

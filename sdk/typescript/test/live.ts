@@ -1,6 +1,6 @@
 // A live API server for the SDK's tests: a fresh test database, a tenant with an all-scopes key, the real
 // Fastify app listening on an ephemeral port, and fixtures (a job with a run, a second key to revoke).
-import { buildServer } from "@btick/api/src/server.ts";
+import { buildServer, type ServerDeps } from "@btick/api/src/server.ts";
 import { addApiKey, createTenantWithKey, type TestPrincipal } from "@btick/contract/testing";
 import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
 
@@ -12,10 +12,11 @@ export interface LiveServer {
   close(): Promise<void>;
 }
 
-export async function startLiveServer(): Promise<LiveServer> {
+/** `options` go to the server as main.ts passes its env (e.g. `security` ← API_RATE_LIMIT_PER_MINUTE). */
+export async function startLiveServer(options: Omit<ServerDeps, "db"> = {}): Promise<LiveServer> {
   const db = await createTestDatabase("btick_sdk");
   const principal = await createTenantWithKey(db.prisma);
-  const app = await buildServer({ db: db.prisma });
+  const app = await buildServer({ db: db.prisma, ...options });
   const baseUrl = await app.listen({ port: 0, host: "127.0.0.1" });
   return {
     baseUrl,
