@@ -86,7 +86,7 @@ describe("errors raised before a procedure runs", () => {
 
   it("415: a body that is not JSON", async () => {
     const { client } = await freshClient({
-      fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), "content-type": "text/plain" } }),
+      fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, "content-type": "text/plain" } }),
     });
     const err = await rejection(client.jobs.create({ name: "n", method: "POST", url: "https://example.com/", cron_expression: "0 * * * *" }));
     expect(err).toMatchObject({ status: 415, error_code: "UNSUPPORTED_MEDIA_TYPE", message: "unsupported content type; send application/json" });

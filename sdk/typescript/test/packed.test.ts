@@ -27,7 +27,8 @@ let tarball: string;
 /** Compile-time checks appended to the README program: real types, no `any`, wrong inputs rejected. */
 const TYPE_CHECKS = `
 // ---- type assertions (compile time only) ----
-import type { Job, Run, RunDetail, ApiKey, JobsCreateInput, JobsListOutput, BTickError as BTickErrorType, ErrorCode } from "@btick/sdk";
+import type { Job, Run, RunDetail, ApiKey, JobsCreateInput, JobsListOutput, BTickError as BTickErrorType, ErrorCode, FetchLike, HttpMethod, RunStatus } from "@btick/sdk";
+import { HTTP_METHODS, RUN_STATUSES } from "@btick/sdk";
 type IsAny<T> = 0 extends 1 & T ? true : false;
 type Out<F> = F extends (...args: never[]) => Promise<infer R> ? R : F extends (...args: never[]) => AsyncIterableIterator<infer R> ? R : never;
 type In<F> = F extends (input: infer I, ...rest: never[]) => unknown ? I : never;
@@ -61,9 +62,56 @@ const typed = async (c: BTick): Promise<void> => {
   // @ts-expect-error status is a number
   const s: string = (null as unknown as BTickErrorType).status;
   void s;
+
+  // Methods are HTTP methods (any case on input), bodies are JSON, list filters are numbers and booleans.
+  const method: HttpMethod = (await c.jobs.get({ jobId: "x" })).job.method;
+  const requestMethod: (typeof HTTP_METHODS)[number] = (await c.runs.get({ runId: "x" })).run.request_method;
+  const blocked: RunStatus = RUN_STATUSES[6];
+  await c.jobs.update({ jobId: "x", method, body: { nested: [1, "two", null, { ok: true }] } });
+  await c.jobs.update({ jobId: "x", method: "post", body: null });
+  void [requestMethod, blocked];
+  // @ts-expect-error not an HTTP method
+  await c.jobs.create({ name: "n", method: "FETCH", url: "https://example.com", cron_expression: "0 * * * *" });
+  // @ts-expect-error not an HTTP method
+  await c.jobs.update({ jobId: "x", method: "connect" });
+  // @ts-expect-error a function is not JSON
+  await c.jobs.create({ name: "n", method: "POST", url: "https://example.com", cron_expression: "0 * * * *", body: () => 1 });
+  // @ts-expect-error a Date is not JSON
+  await c.jobs.update({ jobId: "x", body: { at: new Date() } });
+  // @ts-expect-error limit is a number
+  await c.jobs.list({ limit: "10" });
+  // @ts-expect-error limit is a number
+  await c.runs.list({ jobId: "x", limit: "10" });
+  // @ts-expect-error enabled is a boolean
+  await c.jobs.list({ enabled: "true" });
+  // @ts-expect-error not a run status
+  await c.runs.list({ jobId: "x", status: "done" });
+  // @ts-expect-error job methods are upper-case
+  const lower: HttpMethod = "get";
+  void lower;
+  // @ts-expect-error not an AbortSignal
+  await c.jobs.list({}, { signal: { aborted: false } });
+  // A fetch written without DOM types.
+  const custom: FetchLike = async (_input, init) => ({ ok: true, status: 200, statusText: "OK", headers: { get: () => null }, text: async () => init.body ?? "" });
+  void new BTick({ baseUrl: "http://localhost:8080", apiKey: "k", fetch: custom });
 };
 void typed;
 `;
+
+/** The same SDK in a project with the DOM lib: the environment's fetch and AbortSignal fit the SDK's types. */
+const DOM_PROGRAM = `
+import { BTick, type FetchLike } from "@btick/sdk";
+const client = new BTick({ baseUrl: "http://localhost:8080", apiKey: "k", fetch: globalThis.fetch });
+const wrapped: FetchLike = (input, init) => fetch(input, init);
+void new BTick({ baseUrl: "http://localhost:8080", apiKey: "k", fetch: wrapped });
+const controller = new AbortController();
+void client.jobs.list({ limit: 5 }, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(1000)]) });
+// @ts-expect-error not an AbortSignal
+void client.jobs.list({}, { signal: { aborted: false, reason: undefined } });
+`;
+
+/** Node's \`console\` is all the README program needs from its environment; the SDK needs nothing. */
+const CONSOLE = "declare const console: { log(...args: unknown[]): void };\n";
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "btick-sdk-pack-"));
@@ -112,33 +160,37 @@ describe("the packed @btick/sdk", () => {
     const installed = JSON.parse(readFileSync(join(project, "package.json"), "utf8")) as { dependencies: Record<string, string> };
     expect(Object.keys(installed.dependencies).sort()).toEqual(["@btick/sdk", "typescript"]);
 
+    // No DOM lib and no @types/node: the SDK's declarations must stand on ES2022 alone.
+    const compilerOptions = {
+      target: "ES2022",
+      lib: ["ES2022"],
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      strict: true,
+      noImplicitAny: true,
+      exactOptionalPropertyTypes: false,
+      skipLibCheck: false,
+      noEmitOnError: true,
+      outDir: "dist",
+      types: [],
+    };
+    writeFileSync(join(project, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["main.ts"] }));
     writeFileSync(
-      join(project, "tsconfig.json"),
-      JSON.stringify({
-        compilerOptions: {
-          target: "ES2022",
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          strict: true,
-          noImplicitAny: true,
-          exactOptionalPropertyTypes: false,
-          skipLibCheck: false,
-          noEmitOnError: true,
-          outDir: "dist",
-          types: [],
-        },
-        include: ["main.ts"],
-      }),
+      join(project, "tsconfig.dom.json"),
+      JSON.stringify({ compilerOptions: { ...compilerOptions, lib: ["ES2022", "DOM"], noEmit: true }, include: ["dom.ts"] }),
     );
     const program =
-      readmeProgram({ importFrom: "@btick/sdk", baseUrl: server.baseUrl, apiKey: server.principal.rawKey, ...fixture }) + TYPE_CHECKS;
+      CONSOLE + readmeProgram({ importFrom: "@btick/sdk", baseUrl: server.baseUrl, apiKey: server.principal.rawKey, ...fixture }) + TYPE_CHECKS;
     writeFileSync(join(project, "main.ts"), program);
+    writeFileSync(join(project, "dom.ts"), DOM_PROGRAM);
 
-    const tsc = await exec(process.execPath, [join(project, "node_modules/typescript/bin/tsc"), "-p", "."], { cwd: project }).then(
-      () => "",
-      (e: { stdout?: string }) => e.stdout ?? String(e),
-    );
-    expect(tsc).toBe("");
+    const tsc = (config: string) =>
+      exec(process.execPath, [join(project, "node_modules/typescript/bin/tsc"), "-p", config], { cwd: project }).then(
+        () => "",
+        (e: { stdout?: string }) => e.stdout ?? String(e),
+      );
+    expect(await tsc("tsconfig.json")).toBe("");
+    expect(await tsc("tsconfig.dom.json")).toBe("");
 
     const { stdout } = await exec(process.execPath, ["dist/main.js"], { cwd: project, maxBuffer: 16 * 1024 * 1024 });
     expect(stdout).toContain("manual trigger accepted");

@@ -2,7 +2,19 @@
 // scripts (the API's output object, unchanged). API errors exit non-zero with the API's message and validation lines.
 import { Option, type Command } from "commander";
 
-import { BTick, BTickError, type ApiKey, type Job, type JobsCreateInput, type JobsUpdateInput, type JsonValue, type Run, type Scope } from "@btick/sdk";
+import {
+  BTick,
+  BTickError,
+  HTTP_METHODS,
+  type ApiKey,
+  type HttpMethod,
+  type Job,
+  type JobsCreateInput,
+  type JobsUpdateInput,
+  type JsonValue,
+  type Run,
+  type Scope,
+} from "@btick/sdk";
 
 import { configPath, parseBaseUrl, readConfigFile, removeConfigFile, writeConfigFile, type ApiSettings } from "../config-file.ts";
 import { loadCliEnv } from "../env.ts";
@@ -65,6 +77,13 @@ function bool(name: string) {
     if (v === "false") return false;
     throw new CliError(`${name} must be true or false, got "${raw}"`);
   };
+}
+
+/** `--method`: one of the API's methods, in any case. */
+function httpMethod(raw: string): HttpMethod {
+  const method = HTTP_METHODS.find((m) => m === raw.trim().toUpperCase());
+  if (!method) throw new CliError(`--method must be one of ${HTTP_METHODS.join(", ")}, got "${raw}"`);
+  return method;
 }
 
 function json(raw: string): JsonValue {
@@ -169,7 +188,7 @@ function registerJobs(program: Command, io: Io): void {
   const jobFields = (cmd: Command, create: boolean) =>
     cmd
       .option("--name <name>", "job name (1-200 characters)")
-      .option("--method <method>", "HTTP method: GET POST PUT PATCH DELETE HEAD OPTIONS")
+      .option("--method <method>", `HTTP method: ${HTTP_METHODS.join(" ")}`, httpMethod)
       .option("--url <url>", "the URL to call")
       .option("--cron <expression>", "cron expression, e.g. \"*/5 * * * *\"")
       .option("--timezone <tz>", `IANA time zone${create ? " (default UTC)" : ""}`)
@@ -180,7 +199,7 @@ function registerJobs(program: Command, io: Io): void {
 
   interface FieldOpts {
     name?: string;
-    method?: string;
+    method?: HttpMethod;
     url?: string;
     cron?: string;
     timezone?: string;
