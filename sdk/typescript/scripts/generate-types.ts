@@ -37,6 +37,7 @@ export const PROCEDURES = [
   ["jobs", "pause"],
   ["jobs", "resume"],
   ["jobs", "trigger"],
+  ["jobs", "rotateSigningSecret"],
   ["runs", "list"],
   ["runs", "get"],
   ["apiKeys", "create"],

@@ -28,6 +28,8 @@ import type {
   JobsPauseOutput,
   JobsResumeInput,
   JobsResumeOutput,
+  JobsRotateSigningSecretInput,
+  JobsRotateSigningSecretOutput,
   JobsTriggerInput,
   JobsTriggerOutput,
   JobsUpdateInput,
@@ -121,6 +123,12 @@ export interface JobsApi {
   resume(input: JobsResumeInput, options?: RequestOptions): Promise<JobsResumeOutput>;
   /** `POST /jobs/{jobId}/trigger` — runs the job now (also when paused); returns `{ message, trigger_id }`. */
   trigger(input: JobsTriggerInput, options?: RequestOptions): Promise<JobsTriggerOutput>;
+  /**
+   * `POST /jobs/{jobId}/rotate-signing-secret` — a new signing secret, shown only in this response; requests keep
+   * a second signature made with the old one for `previous_secret_expires_in_seconds` (default 24 h; 0 stops at
+   * once). Returns `{ job, signing_secret }`.
+   */
+  rotateSigningSecret(input: JobsRotateSigningSecretInput, options?: RequestOptions): Promise<JobsRotateSigningSecretOutput>;
 }
 
 export interface RunsApi {
@@ -313,6 +321,8 @@ export class BTick {
       pause: (input, o) => m<JobsPauseOutput>("jobs.pause", o, (r) => trpc.jobs.pause.mutate(input, r)),
       resume: (input, o) => m<JobsResumeOutput>("jobs.resume", o, (r) => trpc.jobs.resume.mutate(input, r)),
       trigger: (input, o) => m<JobsTriggerOutput>("jobs.trigger", o, (r) => trpc.jobs.trigger.mutate(input, r)),
+      rotateSigningSecret: (input, o) =>
+        m<JobsRotateSigningSecretOutput>("jobs.rotateSigningSecret", o, (r) => trpc.jobs.rotateSigningSecret.mutate(input, r)),
     };
     this.runs = {
       list: (input, o) => q<RunsListOutput>("runs.list", o, (r) => trpc.runs.list.query(input, r)),

@@ -17,4 +17,6 @@ export type {
 } from "./client.ts";
 export { BTickError } from "./errors.ts";
 export type { BTickErrorInit, ErrorCode, ErrorEnvelope, FieldError } from "./errors.ts";
+export { DEFAULT_TOLERANCE_SECONDS, verifyWebhook } from "./webhooks.ts";
+export type { VerifyWebhookInput, VerifyWebhookResult, WebhookHeaders } from "./webhooks.ts";
 export * from "./generated/api-types.ts";

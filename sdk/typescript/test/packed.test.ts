@@ -196,6 +196,8 @@ describe("the packed @btick/sdk", () => {
     expect(stdout).toContain("manual trigger accepted");
     expect(stdout).toContain("400 INVALID_REQUEST Validation failed");
     expect(stdout).toContain("job deleted");
+    // verifyWebhook is bundled into the tarball and checks the worker's signature.
+    expect(stdout).toContain(`signed by BTick, run ${fixture.runId}`);
     expect(stdout.trim().split("\n").at(-1)).toBe("README OK");
   });
 });

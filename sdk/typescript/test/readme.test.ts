@@ -24,9 +24,10 @@ describe("README examples", () => {
     const methods = [
       "jobs.create", "jobs.list", "jobs.iterate", "jobs.get", "jobs.update", "jobs.delete", "jobs.pause", "jobs.resume",
       "jobs.trigger", "runs.list", "runs.iterate", "runs.get", "apiKeys.create", "apiKeys.list", "apiKeys.iterate",
-      "apiKeys.revoke", "health",
+      "apiKeys.revoke", "health", "jobs.rotateSigningSecret",
     ];
     for (const m of methods) expect(all, m).toContain(`client.${m}(`);
+    expect(all).toContain("verifyWebhook(");
   });
 
   it("run in order against a live server", async () => {
@@ -49,6 +50,8 @@ describe("README examples", () => {
     expect(out).toMatch(/^cron_expression: /m);
     expect(out).toContain("job deleted");
     expect(out).toContain('{"status":"ok"}');
+    expect(out).toContain(`signed by BTick, run ${fixture.runId}`);
+    expect(out).toMatch(/^true \d{4}-\d\d-\d\dT/m);
     expect(lines.at(-1)).toBe("README OK");
     expect(await server.db.prisma.job.count({ where: { id: fixture.jobId } })).toBe(0);
     expect((await server.db.prisma.apiKey.findUniqueOrThrow({ where: { id: fixture.keyId } })).revokedAt).not.toBeNull();

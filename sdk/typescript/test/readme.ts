@@ -18,6 +18,9 @@ export interface ProgramValues {
   jobId: string;
   runId: string;
   keyId: string;
+  /** A job's signing secret and a request signed with it, for the verifyWebhook example. */
+  signingSecret: string;
+  request: { headers: Record<string, string>; body: string };
 }
 
 /**
@@ -37,6 +40,8 @@ export function readmeProgram(v: ProgramValues, blocks = readmeBlocks()): string
     `const jobId: string = ${JSON.stringify(v.jobId)};`,
     `const runId: string = ${JSON.stringify(v.runId)};`,
     `const keyId: string = ${JSON.stringify(v.keyId)};`,
+    `const signingSecret: string = ${JSON.stringify(v.signingSecret)};`,
+    `const request: { headers: Record<string, string>; body: string } = ${JSON.stringify(v.request)};`,
     ...examples.map((b, i) => `// README example ${i + 1}\n{\n${b}}\n`),
     `console.log("README OK");`,
     "",

@@ -226,6 +226,16 @@ export type JobsTriggerOutput = {
     message: string;
     trigger_id: string;
 };
+/** Input of `jobs.rotateSigningSecret`. */
+export type JobsRotateSigningSecretInput = {
+    jobId: string;
+    previous_secret_expires_in_seconds?: number | undefined;
+};
+/** Output of `jobs.rotateSigningSecret`. */
+export type JobsRotateSigningSecretOutput = {
+    job: Job;
+    signing_secret: string;
+};
 /** Input of `runs.list`. */
 export type RunsListInput = {
     jobId: string;
