@@ -107,6 +107,9 @@ describe("btick jobs, runs and keys", () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^id\s+[0-9a-f-]{36}$/m);
     expect(table.stdout).toMatch(/^enabled\s+false$/m);
+    // The signing secret is part of the create answer only: the table shows it once, with a note.
+    expect(table.stdout).toMatch(/\n\nsigning secret: whsec_[A-Za-z0-9+/]+=*\n\(shown only once: store it now; the job's requests are signed with it\)\n$/);
+    expect(table.stdout.match(/whsec_/g)).toHaveLength(1);
   });
 
   it("lists jobs as a table, as JSON, filtered and across pages", async () => {
@@ -124,6 +127,28 @@ describe("btick jobs, runs and keys", () => {
     expect(page.stdout).toMatch(/^next page: --cursor \S+$/m);
     const all = JSON.parse((await btick(["jobs", "list", "--limit", "1", "--all", "--json"])).stdout) as { jobs: unknown[] };
     expect(all.jobs).toHaveLength(2);
+  });
+
+  it("rotates a job's signing secret, printing the new one once", async () => {
+    const created = JSON.parse((await btick(["jobs", "create", "--name", "rotate", "--method", "POST", "--url", "https://example.com/r", "--cron", "0 * * * *", "--disabled", "--json"])).stdout) as {
+      job: { id: string };
+      signing_secret: string;
+    };
+    const id = created.job.id;
+    const r = await btick(["jobs", "rotate-secret", id, "--previous-expires-in", "3600"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(`^rotated the signing secret of job ${id}; requests also carry a signature made with the previous secret until \\d{4}-\\d\\d-\\d\\dT[^\\n]+\\n\\nsigning secret: whsec_\\S+\\n\\(shown only once`),
+    );
+    expect(r.stdout).not.toContain(created.signing_secret);
+    const now = await btick(["jobs", "rotate-secret", id, "--previous-expires-in", "0", "--json"]);
+    const out = JSON.parse(now.stdout) as { job: { signing_secret_previous_expires_at: string | null }; signing_secret: string };
+    expect(out.job.signing_secret_previous_expires_at).toBeNull();
+    expect(out.signing_secret).toMatch(/^whsec_/);
+    expect((await btick(["jobs", "rotate-secret", id, "--previous-expires-in", "0"])).stdout).toMatch(/; the previous secret no longer signs requests\n/);
+    expect(await btick(["jobs", "rotate-secret", "00000000-0000-4000-8000-000000000000"])).toMatchObject({ code: 1, stderr: "error: 404 NOT_FOUND: job not found\n" });
+    await btick(["jobs", "delete", id]);
   });
 
   it("gets, updates, pauses, resumes and triggers a job", async () => {

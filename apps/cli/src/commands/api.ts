@@ -221,6 +221,9 @@ function registerJobs(program: Command, io: Io): void {
     ...(o.timeoutSeconds !== undefined ? { timeout_seconds: o.timeoutSeconds } : {}),
   });
 
+  /** The signing secret, printed once after a create or a rotation. */
+  const secretLines = (secret: string) => `\nsigning secret: ${secret}\n(shown only once: store it now; the job's requests are signed with it)\n`;
+
   jobFields(jobs.command("create").description("create a job"), true)
     .option("--disabled", "create it paused")
     .addOption(jsonOption())
@@ -229,7 +232,7 @@ function registerJobs(program: Command, io: Io): void {
       if (missing.length > 0) throw new CliError(`missing required option ${missing.map((k) => `--${k}`).join(", ")}`);
       const input = { ...fields(o), ...(o.disabled ? { enabled: false } : {}) } as JobsCreateInput;
       const out = await api(() => client().jobs.create(input));
-      print(io, o, out, () => record(out.job));
+      print(io, o, out, () => record(out.job) + secretLines(out.signing_secret));
     });
 
   jobs
@@ -275,6 +278,28 @@ function registerJobs(program: Command, io: Io): void {
       if (Object.keys(patch).length === 1) throw new CliError("nothing to update: give at least one option (see btick jobs update --help)");
       const out = await api(() => client().jobs.update(patch));
       print(io, o, out, () => record(out.job));
+    });
+
+  jobs
+    .command("rotate-secret")
+    .description("replace the job's signing secret; prints the new one once")
+    .argument("<jobId>")
+    .option(
+      "--previous-expires-in <seconds>",
+      "keep also signing with the old secret for this long, 0-2592000 (default: the server's, 24 hours; 0 stops at once)",
+      int("--previous-expires-in"),
+    )
+    .addOption(jsonOption())
+    .action(async (jobId: string, o: OutputOpts & { previousExpiresIn?: number }) => {
+      const input = { jobId, ...(o.previousExpiresIn !== undefined ? { previous_secret_expires_in_seconds: o.previousExpiresIn } : {}) };
+      const out = await api(() => client().jobs.rotateSigningSecret(input));
+      print(io, o, out, () => {
+        const until = out.job.signing_secret_previous_expires_at;
+        const previous = until
+          ? `requests also carry a signature made with the previous secret until ${until}`
+          : "the previous secret no longer signs requests";
+        return `rotated the signing secret of job ${out.job.id}; ${previous}\n${secretLines(out.signing_secret)}`;
+      });
     });
 
   for (const [name, description] of [
