@@ -129,6 +129,24 @@ describe("btick jobs, runs and keys", () => {
     expect(all.jobs).toHaveLength(2);
   });
 
+  it("sets the scheduling policies and run limit on create and update", async () => {
+    const created = await btick([
+      "jobs", "create", "--name", "policies", "--method", "POST", "--url", "https://example.com/p", "--cron", "0 * * * *", "--disabled",
+      "--concurrency-policy", "allow", "--misfire-policy", "catch_up", "--misfire-catch-up-max", "5", "--max-runs", "100", "--json",
+    ]);
+    expect(created.stderr).toBe("");
+    const { job } = JSON.parse(created.stdout) as { job: { id: string } };
+    expect(job).toMatchObject({ concurrency_policy: "allow", misfire_policy: "catch_up", misfire_catch_up_max: 5, max_runs: 100 });
+    const updated = await btick(["jobs", "update", job.id, "--concurrency-policy", "replace", "--misfire-policy", "skip", "--max-runs", "none", "--json"]);
+    expect(JSON.parse(updated.stdout).job).toMatchObject({ concurrency_policy: "replace", misfire_policy: "skip", misfire_catch_up_max: 5, max_runs: null });
+    const bad = await btick(["jobs", "update", job.id, "--concurrency-policy", "sometimes"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/argument 'sometimes' is invalid\. Allowed choices are forbid, allow, replace/);
+    const badMethod = await btick(["jobs", "update", job.id, "--method", "fetch"]);
+    expect(badMethod).toMatchObject({ code: 1, stderr: 'error: --method must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, got "fetch"\n' });
+    await btick(["jobs", "delete", job.id]);
+  });
+
   it("rotates a job's signing secret, printing the new one once", async () => {
     const created = JSON.parse((await btick(["jobs", "create", "--name", "rotate", "--method", "POST", "--url", "https://example.com/r", "--cron", "0 * * * *", "--disabled", "--json"])).stdout) as {
       job: { id: string };
@@ -184,6 +202,29 @@ describe("btick jobs, runs and keys", () => {
     expect(JSON.parse((await btick(["runs", "get", run.id, "--json"])).stdout)).toMatchObject({ run: { id: run.id, attempts: [{ outcome: "http_error" }] } });
     const bad = await btick(["runs", "list", jobId, "--status", "weird"]);
     expect(bad.code).not.toBe(0);
+  });
+
+  it("filters runs by every status the API has", async () => {
+    const statuses = ["running", "success", "failed", "lost", "skipped", "cancelled", "blocked_by_policy"] as const;
+    const ids = new Map<string, string>();
+    for (const [i, status] of statuses.entries()) {
+      const run = await db.prisma.jobRun.create({
+        data: {
+          jobId, tenantId: owner.tenantId, scheduledFor: new Date(Date.UTC(2026, 1, 1, 0, i)), status, attemptNumber: 1, maxAttempts: 1,
+          requestMethod: "POST", requestUrl: "https://example.com/hook",
+        },
+      });
+      ids.set(status, run.id);
+    }
+    for (const status of statuses) {
+      const r = await btick(["runs", "list", jobId, "--status", status, "--all", "--json"]);
+      expect(r.stderr, status).toBe("");
+      const runs = (JSON.parse(r.stdout) as { runs: { id: string; status: string }[] }).runs;
+      expect(runs.map((x) => x.id), status).toContain(ids.get(status));
+      expect(new Set(runs.map((x) => x.status)), status).toEqual(new Set([status]));
+    }
+    const help = (await btick(["runs", "list", "--help"])).stdout.replace(/\s+/g, " ");
+    expect(help).toContain('choices: "running", "success", "failed", "lost", "skipped", "cancelled", "blocked_by_policy"');
   });
 
   it("creates, lists and revokes keys", async () => {

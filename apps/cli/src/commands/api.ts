@@ -5,13 +5,20 @@ import { Option, type Command } from "commander";
 import {
   BTick,
   BTickError,
+  CONCURRENCY_POLICIES,
   HTTP_METHODS,
+  MISFIRE_POLICIES,
+  RUN_STATUSES,
+  SCOPES,
+  TRIGGER_TYPES,
   type ApiKey,
+  type ConcurrencyPolicy,
   type HttpMethod,
   type Job,
   type JobsCreateInput,
   type JobsUpdateInput,
   type JsonValue,
+  type MisfirePolicy,
   type Run,
   type Scope,
 } from "@btick/sdk";
@@ -21,8 +28,6 @@ import { loadCliEnv } from "../env.ts";
 import { CliError } from "../errors.ts";
 import type { Io } from "../io.ts";
 import { record, table } from "../table.ts";
-
-const SCOPES: readonly Scope[] = ["jobs:read", "jobs:write", "jobs:delete", "jobs:trigger", "runs:read", "keys:read", "keys:write"];
 
 // ---- settings and client ----
 
@@ -84,6 +89,11 @@ function httpMethod(raw: string): HttpMethod {
   const method = HTTP_METHODS.find((m) => m === raw.trim().toUpperCase());
   if (!method) throw new CliError(`--method must be one of ${HTTP_METHODS.join(", ")}, got "${raw}"`);
   return method;
+}
+
+/** `--max-runs <n|none>`: a count, or `none` for no per-job limit (sent as null: commander turns a parsed null into ""). */
+function maxRuns(raw: string): number | "none" {
+  return raw.trim().toLowerCase() === "none" ? "none" : int("--max-runs")(raw);
 }
 
 function json(raw: string): JsonValue {
@@ -195,7 +205,17 @@ function registerJobs(program: Command, io: Io): void {
       .option("--header <name: value>", "request header (repeatable)", header)
       .option("--body <json>", "JSON request body", json)
       .option("--retry-max <n>", "retries after a failed attempt, 0-10", int("--retry-max"))
-      .option("--timeout-seconds <n>", "per-attempt timeout, 1-900", int("--timeout-seconds"));
+      .option("--timeout-seconds <n>", "per-attempt timeout, 1-900", int("--timeout-seconds"))
+      .addOption(
+        new Option("--concurrency-policy <policy>", "a slot due while the previous run still runs: forbid (skip it), allow, replace").choices(
+          CONCURRENCY_POLICIES,
+        ),
+      )
+      .addOption(
+        new Option("--misfire-policy <policy>", "slots missed while no worker ran: fire_once, skip, catch_up").choices(MISFIRE_POLICIES),
+      )
+      .option("--misfire-catch-up-max <n>", "catch_up: at most this many missed slots, 1-100", int("--misfire-catch-up-max"))
+      .option("--max-runs <n|none>", "keep at most this many runs of the job (1-100000), or none", maxRuns);
 
   interface FieldOpts {
     name?: string;
@@ -207,6 +227,10 @@ function registerJobs(program: Command, io: Io): void {
     body?: JsonValue;
     retryMax?: number;
     timeoutSeconds?: number;
+    concurrencyPolicy?: ConcurrencyPolicy;
+    misfirePolicy?: MisfirePolicy;
+    misfireCatchUpMax?: number;
+    maxRuns?: number | "none";
     json?: boolean;
   }
   const fields = (o: FieldOpts) => ({
@@ -219,6 +243,10 @@ function registerJobs(program: Command, io: Io): void {
     ...(o.body !== undefined ? { body: o.body } : {}),
     ...(o.retryMax !== undefined ? { retry_max: o.retryMax } : {}),
     ...(o.timeoutSeconds !== undefined ? { timeout_seconds: o.timeoutSeconds } : {}),
+    ...(o.concurrencyPolicy !== undefined ? { concurrency_policy: o.concurrencyPolicy } : {}),
+    ...(o.misfirePolicy !== undefined ? { misfire_policy: o.misfirePolicy } : {}),
+    ...(o.misfireCatchUpMax !== undefined ? { misfire_catch_up_max: o.misfireCatchUpMax } : {}),
+    ...(o.maxRuns !== undefined ? { max_runs: o.maxRuns === "none" ? null : o.maxRuns } : {}),
   });
 
   /** The signing secret, printed once after a create or a rotation. */
@@ -345,8 +373,8 @@ function registerRuns(program: Command, io: Io): void {
     .command("list")
     .description("list a job's runs, newest first")
     .argument("<jobId>")
-    .addOption(new Option("--status <status>", "only runs with this status").choices(["running", "success", "failed", "lost"]))
-    .addOption(new Option("--trigger-type <type>", "only scheduled or manual runs").choices(["scheduled", "manual"]))
+    .addOption(new Option("--status <status>", "only runs with this status").choices(RUN_STATUSES))
+    .addOption(new Option("--trigger-type <type>", "only scheduled or manual runs").choices(TRIGGER_TYPES))
     .option("--limit <n>", "page size, 1-500 (default 100)", int("--limit"))
     .option("--cursor <cursor>", "the next_cursor of the previous page")
     .option("--all", "fetch every page")
