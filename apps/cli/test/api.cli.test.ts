@@ -147,6 +147,35 @@ describe("btick jobs, runs and keys", () => {
     await btick(["jobs", "delete", job.id]);
   });
 
+  it("update: --header replaces every header, --add-header and --remove-header edit some", async () => {
+    const created = await btick([
+      "jobs", "create", "--name", "headers", "--method", "POST", "--url", "https://example.com/h", "--cron", "0 * * * *", "--disabled",
+      "--header", "X-A: 1", "--header", "Authorization: Bearer s3cret", "--json",
+    ]);
+    const id = (JSON.parse(created.stdout) as { job: { id: string } }).job.id;
+    const headers = async () => (JSON.parse((await btick(["jobs", "get", id, "--json"])).stdout) as { job: { headers: Record<string, string> } }).job.headers;
+    expect(await headers()).toEqual({ "X-A": "1", Authorization: "***" });
+
+    expect((await btick(["jobs", "update", id, "--add-header", "X-B: 2", "--add-header", "x-a: one"])).code).toBe(0);
+    expect(await headers()).toEqual({ "x-a": "one", Authorization: "***", "X-B": "2" });
+    const stored = await db.prisma.job.findUniqueOrThrow({ where: { id } });
+    expect(JSON.stringify(stored)).not.toContain("s3cret"); // still encrypted, and still there:
+    expect(JSON.stringify(stored.secretHeaders)).toMatch(/Authorization/);
+
+    expect((await btick(["jobs", "update", id, "--remove-header", "authorization"])).code).toBe(0);
+    expect(await headers()).toEqual({ "x-a": "one", "X-B": "2" });
+    expect(await btick(["jobs", "update", id, "--remove-header", "X-Nope"])).toMatchObject({ code: 1, stderr: 'error: --remove-header: the job has no header "X-Nope"\n' });
+    expect((await btick(["jobs", "update", id, "--header", "X-C: 3", "--add-header", "X-D: 4"])).stderr).toBe(
+      "error: --header replaces all headers; give either it or --add-header/--remove-header\n",
+    );
+
+    expect((await btick(["jobs", "update", id, "--header", "X-C: 3"])).code).toBe(0);
+    expect(await headers()).toEqual({ "X-C": "3" });
+    const help = (await btick(["jobs", "update", "--help"])).stdout.replace(/\s+/g, " ");
+    expect(help).toContain("--header <name: value> replace ALL the job's headers with these");
+    await btick(["jobs", "delete", id]);
+  });
+
   it("rotates a job's signing secret, printing the new one once", async () => {
     const created = JSON.parse((await btick(["jobs", "create", "--name", "rotate", "--method", "POST", "--url", "https://example.com/r", "--cron", "0 * * * *", "--disabled", "--json"])).stdout) as {
       job: { id: string };

@@ -104,11 +104,35 @@ function json(raw: string): JsonValue {
   }
 }
 
-/** `--header "Name: value"` (repeatable). */
-function header(raw: string, prev: Record<string, string> = {}): Record<string, string> {
-  const i = raw.indexOf(":");
-  if (i <= 0) throw new CliError(`--header must look like "Name: value", got "${raw}"`);
-  return { ...prev, [raw.slice(0, i).trim()]: raw.slice(i + 1).trim() };
+/** `--header "Name: value"` / `--add-header` (repeatable). */
+function header(option: string) {
+  return (raw: string, prev: Record<string, string> = {}): Record<string, string> => {
+    const i = raw.indexOf(":");
+    if (i <= 0) throw new CliError(`${option} must look like "Name: value", got "${raw}"`);
+    return { ...prev, [raw.slice(0, i).trim()]: raw.slice(i + 1).trim() };
+  };
+}
+
+/** `--remove-header Name` (repeatable). */
+function headerName(raw: string, prev: string[] = []): string[] {
+  if (raw.trim() === "" || raw.includes(":")) throw new CliError(`--remove-header takes a header name, got "${raw}"`);
+  return [...prev, raw.trim()];
+}
+
+/** `headers` with the named ones removed and `add` set (header names compare case-insensitively). */
+export function editHeaders(headers: Record<string, string>, add: Record<string, string>, remove: string[]): Record<string, string> {
+  const out = { ...headers };
+  const drop = (name: string) => {
+    const existing = Object.keys(out).filter((k) => k.toLowerCase() === name.toLowerCase());
+    for (const k of existing) delete out[k];
+    return existing.length > 0;
+  };
+  for (const name of remove) if (!drop(name)) throw new CliError(`--remove-header: the job has no header "${name}"`);
+  for (const [name, value] of Object.entries(add)) {
+    drop(name);
+    out[name] = value;
+  }
+  return out;
 }
 
 function scopes(raw: string): Scope[] {
@@ -202,7 +226,13 @@ function registerJobs(program: Command, io: Io): void {
       .option("--url <url>", "the URL to call")
       .option("--cron <expression>", "cron expression, e.g. \"*/5 * * * *\"")
       .option("--timezone <tz>", `IANA time zone${create ? " (default UTC)" : ""}`)
-      .option("--header <name: value>", "request header (repeatable)", header)
+      .option(
+        "--header <name: value>",
+        create
+          ? "request header (repeatable)"
+          : "replace ALL the job's headers with these (repeatable; headers not given are removed; see --add-header)",
+        header("--header"),
+      )
       .option("--body <json>", "JSON request body", json)
       .option("--retry-max <n>", "retries after a failed attempt, 0-10", int("--retry-max"))
       .option("--timeout-seconds <n>", "per-attempt timeout, 1-900", int("--timeout-seconds"))
@@ -298,15 +328,28 @@ function registerJobs(program: Command, io: Io): void {
     });
 
   jobFields(jobs.command("update").description("change a job (only the options given)").argument("<jobId>"), false)
+    .option("--add-header <name: value>", "add or replace one header, keeping the others (repeatable)", header("--add-header"))
+    .option("--remove-header <name>", "remove one header, keeping the others (repeatable)", headerName)
     .option("--clear-body", "remove the request body")
     .option("--enabled <bool>", "enable (true) or pause (false)", bool("--enabled"))
     .addOption(jsonOption())
-    .action(async (jobId: string, o: FieldOpts & { clearBody?: boolean; enabled?: boolean }) => {
-      const patch: JobsUpdateInput = { jobId, ...fields(o), ...(o.clearBody ? { body: null } : {}), ...(o.enabled !== undefined ? { enabled: o.enabled } : {}) };
-      if (Object.keys(patch).length === 1) throw new CliError("nothing to update: give at least one option (see btick jobs update --help)");
-      const out = await api(() => client().jobs.update(patch));
-      print(io, o, out, () => record(out.job));
-    });
+    .action(
+      async (jobId: string, o: FieldOpts & { addHeader?: Record<string, string>; removeHeader?: string[]; clearBody?: boolean; enabled?: boolean }) => {
+        const editing = o.addHeader !== undefined || o.removeHeader !== undefined;
+        if (editing && o.header !== undefined) throw new CliError("--header replaces all headers; give either it or --add-header/--remove-header");
+        const c = client();
+        const patch: JobsUpdateInput = { jobId, ...fields(o), ...(o.clearBody ? { body: null } : {}), ...(o.enabled !== undefined ? { enabled: o.enabled } : {}) };
+        if (editing) {
+          // The API replaces headers as a whole: read them, edit, send them all back. Secret values come back
+          // masked as "***", which the API reads as "keep the stored value".
+          const { job } = await api(() => c.jobs.get({ jobId }));
+          patch.headers = editHeaders(job.headers, o.addHeader ?? {}, o.removeHeader ?? []);
+        }
+        if (Object.keys(patch).length === 1) throw new CliError("nothing to update: give at least one option (see btick jobs update --help)");
+        const out = await api(() => c.jobs.update(patch));
+        print(io, o, out, () => record(out.job));
+      },
+    );
 
   jobs
     .command("rotate-secret")
