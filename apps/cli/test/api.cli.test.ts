@@ -147,6 +147,20 @@ describe("btick jobs, runs and keys", () => {
     await btick(["jobs", "delete", job.id]);
   });
 
+  it("--body null means no body (JSON merge patch), on create and update", async () => {
+    const post = await btick(["jobs", "create", "--name", "nobody", "--method", "POST", "--url", "https://example.com/n", "--cron", "0 * * * *", "--body", "null", "--disabled", "--json"]);
+    expect(post.stderr).toBe("");
+    const { job } = JSON.parse(post.stdout) as { job: { id: string; body: unknown } };
+    expect(job.body).toBeNull();
+    const get = await btick(["jobs", "create", "--name", "get", "--method", "GET", "--url", "https://example.com/g", "--cron", "0 * * * *", "--body", "null", "--disabled", "--json"]);
+    expect(get.stderr).toBe("");
+    expect(JSON.parse(get.stdout).job.body).toBeNull();
+    await btick(["jobs", "update", job.id, "--body", '{"a":[1,2]}']);
+    expect(JSON.parse((await btick(["jobs", "update", job.id, "--body", "null", "--json"])).stdout).job.body).toBeNull();
+    expect(JSON.parse((await btick(["jobs", "update", job.id, "--body", '""', "--json"])).stdout).job.body).toBe("");
+    for (const id of [job.id, JSON.parse(get.stdout).job.id as string]) await btick(["jobs", "delete", id]);
+  });
+
   it("update: --header replaces every header, --add-header and --remove-header edit some", async () => {
     const created = await btick([
       "jobs", "create", "--name", "headers", "--method", "POST", "--url", "https://example.com/h", "--cron", "0 * * * *", "--disabled",
@@ -254,6 +268,13 @@ describe("btick jobs, runs and keys", () => {
     }
     const help = (await btick(["runs", "list", "--help"])).stdout.replace(/\s+/g, " ");
     expect(help).toContain('choices: "running", "success", "failed", "lost", "skipped", "cancelled", "blocked_by_policy"');
+  });
+
+  it("passes --limit 0 to the API and shows its answer", async () => {
+    const message = "error: 400 INVALID_REQUEST: Validation failed\n  limit: must be an integer between 1 and 500\n";
+    expect(await btick(["jobs", "list", "--limit", "0"])).toMatchObject({ code: 1, stdout: "", stderr: message });
+    expect(await btick(["runs", "list", jobId, "--limit", "0"])).toMatchObject({ code: 1, stdout: "", stderr: message });
+    expect(await btick(["keys", "list", "--limit", "0", "--all"])).toMatchObject({ code: 1, stdout: "", stderr: message });
   });
 
   it("creates, lists and revokes keys", async () => {

@@ -91,14 +91,18 @@ function httpMethod(raw: string): HttpMethod {
   return method;
 }
 
-/** `--max-runs <n|none>`: a count, or `none` for no per-job limit (sent as null: commander turns a parsed null into ""). */
+/** `--max-runs <n|none>`: a count, or `none` for no per-job limit (sent as null; see `json` on why not here). */
 function maxRuns(raw: string): number | "none" {
   return raw.trim().toLowerCase() === "none" ? "none" : int("--max-runs")(raw);
 }
 
-function json(raw: string): JsonValue {
+/**
+ * `--body <json>`, boxed: commander turns an option value of `null` into "" after parsing, so `--body null`
+ * would send an empty string instead of clearing the body.
+ */
+function json(raw: string): { value: JsonValue } {
   try {
-    return JSON.parse(raw) as JsonValue;
+    return { value: JSON.parse(raw) as JsonValue };
   } catch {
     throw new CliError(`--body must be JSON, got ${raw}`);
   }
@@ -233,7 +237,7 @@ function registerJobs(program: Command, io: Io): void {
           : "replace ALL the job's headers with these (repeatable; headers not given are removed; see --add-header)",
         header("--header"),
       )
-      .option("--body <json>", "JSON request body", json)
+      .option("--body <json>", "JSON request body; null for none", json)
       .option("--retry-max <n>", "retries after a failed attempt, 0-10", int("--retry-max"))
       .option("--timeout-seconds <n>", "per-attempt timeout, 1-900", int("--timeout-seconds"))
       .addOption(
@@ -254,7 +258,7 @@ function registerJobs(program: Command, io: Io): void {
     cron?: string;
     timezone?: string;
     header?: Record<string, string>;
-    body?: JsonValue;
+    body?: { value: JsonValue };
     retryMax?: number;
     timeoutSeconds?: number;
     concurrencyPolicy?: ConcurrencyPolicy;
@@ -270,7 +274,7 @@ function registerJobs(program: Command, io: Io): void {
     ...(o.cron !== undefined ? { cron_expression: o.cron } : {}),
     ...(o.timezone !== undefined ? { timezone: o.timezone } : {}),
     ...(o.header !== undefined ? { headers: o.header } : {}),
-    ...(o.body !== undefined ? { body: o.body } : {}),
+    ...(o.body !== undefined ? { body: o.body.value } : {}),
     ...(o.retryMax !== undefined ? { retry_max: o.retryMax } : {}),
     ...(o.timeoutSeconds !== undefined ? { timeout_seconds: o.timeoutSeconds } : {}),
     ...(o.concurrencyPolicy !== undefined ? { concurrency_policy: o.concurrencyPolicy } : {}),
@@ -304,7 +308,11 @@ function registerJobs(program: Command, io: Io): void {
     .addOption(jsonOption())
     .action(async (o: { enabled?: boolean; search?: string; limit?: number; cursor?: string; all?: boolean; json?: boolean }) => {
       const c = client();
-      const filter = { ...(o.enabled !== undefined ? { enabled: o.enabled } : {}), ...(o.search ? { q: o.search } : {}), ...(o.limit ? { limit: o.limit } : {}) };
+      const filter = {
+        ...(o.enabled !== undefined ? { enabled: o.enabled } : {}),
+        ...(o.search ? { q: o.search } : {}),
+        ...(o.limit !== undefined ? { limit: o.limit } : {}),
+      };
       if (o.all) {
         const all = await api(async () => {
           const out: Job[] = [];
@@ -330,13 +338,14 @@ function registerJobs(program: Command, io: Io): void {
   jobFields(jobs.command("update").description("change a job (only the options given)").argument("<jobId>"), false)
     .option("--add-header <name: value>", "add or replace one header, keeping the others (repeatable)", header("--add-header"))
     .option("--remove-header <name>", "remove one header, keeping the others (repeatable)", headerName)
-    .option("--clear-body", "remove the request body")
+    .option("--clear-body", "remove the request body (same as --body null)")
     .option("--enabled <bool>", "enable (true) or pause (false)", bool("--enabled"))
     .addOption(jsonOption())
     .action(
       async (jobId: string, o: FieldOpts & { addHeader?: Record<string, string>; removeHeader?: string[]; clearBody?: boolean; enabled?: boolean }) => {
         const editing = o.addHeader !== undefined || o.removeHeader !== undefined;
         if (editing && o.header !== undefined) throw new CliError("--header replaces all headers; give either it or --add-header/--remove-header");
+        if (o.clearBody && o.body !== undefined) throw new CliError("give either --body or --clear-body");
         const c = client();
         const patch: JobsUpdateInput = { jobId, ...fields(o), ...(o.clearBody ? { body: null } : {}), ...(o.enabled !== undefined ? { enabled: o.enabled } : {}) };
         if (editing) {
@@ -432,7 +441,7 @@ function registerRuns(program: Command, io: Io): void {
           jobId,
           ...(o.status ? { status: o.status } : {}),
           ...(o.triggerType ? { trigger_type: o.triggerType } : {}),
-          ...(o.limit ? { limit: o.limit } : {}),
+          ...(o.limit !== undefined ? { limit: o.limit } : {}),
         };
         if (o.all) {
           const all = await api(async () => {
@@ -492,12 +501,12 @@ function registerKeys(program: Command, io: Io): void {
       if (o.all) {
         const all = await api(async () => {
           const out: ApiKey[] = [];
-          for await (const k of c.apiKeys.iterate(o.limit ? { limit: o.limit } : {})) out.push(k);
+          for await (const k of c.apiKeys.iterate(o.limit !== undefined ? { limit: o.limit } : {})) out.push(k);
           return out;
         });
         return print(io, o, { api_keys: all, next_cursor: null }, () => keysTable(all));
       }
-      const out = await api(() => c.apiKeys.list({ ...(o.limit ? { limit: o.limit } : {}), ...(o.cursor ? { cursor: o.cursor } : {}) }));
+      const out = await api(() => c.apiKeys.list({ ...(o.limit !== undefined ? { limit: o.limit } : {}), ...(o.cursor ? { cursor: o.cursor } : {}) }));
       print(io, o, out, () => keysTable(out.api_keys) + nextPage(out.next_cursor));
     });
 
