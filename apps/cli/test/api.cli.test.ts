@@ -1,6 +1,6 @@
 // Runs the real `btick` binary as a subprocess against a live API server: login (config file 0600), jobs, runs and
 // keys commands with table and --json output, and API errors with non-zero exit codes.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,6 +40,40 @@ function btick(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string }
 
 const configFile = () => join(home, "config", "btick", "config.json");
 
+/**
+ * Runs the binary on a pseudo-terminal (util-linux `script`), typing each answer once its prompt has appeared.
+ * Returns everything the terminal showed: what the program wrote and what the terminal echoed.
+ */
+function btickInTerminal(args: string[], answers: [prompt: string, answer: string][]): Promise<{ code: number | null; screen: string }> {
+  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-q", "-e", "-c", [process.execPath, bin, ...args].map(quote).join(" "), "/dev/null"], {
+      env: { PATH: process.env["PATH"], HOME: home, XDG_CONFIG_HOME: join(home, "config"), TERM: "dumb" },
+    });
+    let screen = "";
+    let from = 0;
+    let next = 0;
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`terminal session timed out; screen so far:\n${screen}`));
+    }, 30_000);
+    child.stdout.on("data", (chunk: Buffer) => {
+      screen += chunk.toString("utf8");
+      const pending = answers[next];
+      if (!pending) return;
+      const at = screen.indexOf(pending[0], from);
+      if (at < 0) return;
+      from = at + pending[0].length;
+      next++;
+      child.stdin.write(`${pending[1]}\r`);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, screen });
+    });
+  });
+}
+
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "btick-cli-home-"));
   db = await createTestDatabase("btick_cli_api");
@@ -76,6 +110,20 @@ describe("btick login", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`logged in to ${baseUrl} (key ${owner.keyPrefix}…); saved to ${configFile()}\n`);
     expect(statSync(configFile()).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(configFile(), "utf8"))).toEqual({ base_url: baseUrl, api_key: owner.rawKey });
+  });
+
+  it("does not echo the API key typed at the prompt on a terminal", async () => {
+    const r = await btickInTerminal(["login"], [
+      ["API base URL: ", baseUrl],
+      ["API key: ", owner.rawKey],
+    ]);
+    expect(r.screen).toContain(`API base URL: ${baseUrl}`); // the URL is echoed as typed
+    expect(r.screen).toContain("API key: ");
+    expect(r.screen).not.toContain(owner.rawKey);
+    expect(r.screen).not.toContain(owner.rawKey.slice(-12));
+    expect(r.screen).toContain(`logged in to ${baseUrl} (key ${owner.keyPrefix}…)`);
+    expect(r.code).toBe(0);
     expect(JSON.parse(readFileSync(configFile(), "utf8"))).toEqual({ base_url: baseUrl, api_key: owner.rawKey });
   });
 
@@ -320,6 +368,10 @@ describe("btick jobs, runs and keys", () => {
     expect((await btick(["jobs", "delete", jobId, "--json"])).stdout).toBe('{\n  "message": "job deleted"\n}\n');
     expect((await btick(["logout"])).stdout).toBe(`removed ${configFile()}\n`);
     expect((await btick(["jobs", "list"])).code).toBe(1);
+  });
+
+  it("login help names the API's default port", async () => {
+    expect((await btick(["login", "--help"])).stdout).toContain("e.g. http://localhost:8080");
   });
 
   it("keeps the admin commands", async () => {

@@ -186,16 +186,16 @@ function registerLogin(program: Command, io: Io): void {
   program
     .command("login")
     .description("verify and save the API base URL and key (0600 config file; BTICK_BASE_URL/BTICK_API_KEY override it)")
-    .option("--base-url <url>", "where the API runs, e.g. http://localhost:3000 (asked when omitted)")
-    .option("--api-key <key>", "an API key (asked when omitted)")
+    .option("--base-url <url>", "where the API runs, e.g. http://localhost:8080 (asked when omitted)")
+    .option("--api-key <key>", "an API key (asked when omitted, without echoing it)")
     .action(async (opts: { baseUrl?: string; apiKey?: string }) => {
-      const ask = async (question: string) => {
-        const answer = (await io.prompt(question))?.trim();
+      const ask = async (question: string, hidden = false) => {
+        const answer = (await io.prompt(question, { hidden }))?.trim();
         if (!answer) throw new CliError(`${question.replace(/: $/, "")} is required`);
         return answer;
       };
       const baseUrl = parseBaseUrl(opts.baseUrl ?? (await ask("API base URL: ")));
-      const apiKey = (opts.apiKey ?? (await ask("API key: "))).trim();
+      const apiKey = (opts.apiKey ?? (await ask("API key: ", true))).trim();
       if (apiKey === "") throw new CliError("--api-key must not be empty");
       // Verify: the key must authenticate. A 403 still proves a valid key (it just lacks jobs:read).
       try {
