@@ -380,3 +380,24 @@ describe("btick jobs, runs and keys", () => {
     expect(r.stdout).toContain("create-user");
   });
 });
+
+describe("errors raised before a procedure runs", () => {
+  let limited: Awaited<ReturnType<typeof buildServer>>;
+  let limitedUrl: string;
+  beforeAll(async () => {
+    // As `API_RATE_LIMIT_PER_MINUTE=2` makes the API's main.ts configure it.
+    limited = await buildServer({ db: db.prisma, security: { rateLimitPerMinute: 2, authFailuresPerMinute: 0 } });
+    limitedUrl = await limited.listen({ port: 0, host: "127.0.0.1" });
+  });
+  afterAll(async () => {
+    await limited?.close();
+  });
+
+  it("prints the API's message for a 429", async () => {
+    const env = { BTICK_BASE_URL: limitedUrl, BTICK_API_KEY: owner.rawKey };
+    for (let i = 0; i < 2; i++) expect((await btick(["jobs", "list"], { env })).code).toBe(0);
+    const r = await btick(["jobs", "list"], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: 429 TOO_MANY_REQUESTS: rate limit exceeded: at most 2 requests per minute; retry in \d+ seconds\n$/);
+  });
+});
