@@ -1,5 +1,5 @@
 // Runs every README example, in order, against a live server (from the SDK sources).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -28,6 +28,14 @@ describe("README examples", () => {
     ];
     for (const m of methods) expect(all, m).toContain(`client.${m}(`);
     expect(all).toContain("verifyWebhook(");
+  });
+
+  it("point at the API's default address, and the repository README imports verifyWebhook from the SDK", () => {
+    expect(readmeBlocks()[0]).toContain('baseUrl: "http://localhost:8080"'); // PORT's default (packages/config)
+    const root = readFileSync(fileURLToPath(new URL("../../../README.md", import.meta.url)), "utf8");
+    const signed = root.slice(root.indexOf("## Signed requests"), root.indexOf("## Secrets"));
+    expect(signed).toMatch(/^import \{ verifyWebhook \} from "@btick\/sdk";$/m);
+    expect(signed).toContain("verifyWebhook({ secret, headers: req.headers, body, toleranceSeconds: 300 })");
   });
 
   it("run in order against a live server", async () => {

@@ -34,7 +34,7 @@ export function readmeProgram(v: ProgramValues, blocks = readmeBlocks()): string
     .replace(/from "@btick\/sdk"/, `from ${JSON.stringify(v.importFrom)}`)
     .replace(/baseUrl: "[^"]*"/, `baseUrl: ${JSON.stringify(v.baseUrl)}`)
     .replace(/apiKey: "[^"]*"/, `apiKey: ${JSON.stringify(v.apiKey)}`);
-  if (replaced.includes("localhost:3000") || replaced.includes("replace-with-your-key")) throw new Error("setup block not adapted");
+  if (replaced.includes("localhost:8080") || replaced.includes("replace-with-your-key")) throw new Error("setup block not adapted");
   return [
     replaced,
     `const jobId: string = ${JSON.stringify(v.jobId)};`,
