@@ -8,6 +8,9 @@ export default defineConfig({
   dts: { resolve: false },
   clean: true,
   sourcemap: false,
-  // Only the published dependencies stay external; the type-only import of the router disappears at build time.
-  external: ["@trpc/client", "@trpc/server"],
+  // `node:crypto` (used by verifyWebhook) keeps its prefix, which Deno and Bun need.
+  removeNodeProtocol: false,
+  // Only the published dependencies and Node's built-ins stay external: the type-only import of the router
+  // disappears at build time, and @btick/webhooks (a devDependency) is bundled.
+  external: ["@trpc/client", "@trpc/server", /^node:/],
 });

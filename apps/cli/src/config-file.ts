@@ -54,7 +54,7 @@ export function parseBaseUrl(raw: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new CliError(`--base-url must be an absolute URL such as http://localhost:3000, got "${raw}"`);
+    throw new CliError(`--base-url must be an absolute URL such as http://localhost:8080, got "${raw}"`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new CliError("--base-url must start with http:// or https://");
   return url.href.replace(/\/+$/, "");

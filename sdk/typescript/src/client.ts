@@ -5,7 +5,7 @@ import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 
 import type { AppRouter } from "@btick/contract";
 
-import { BTickError, errorCodeForStatus, isErrorEnvelope } from "./errors.ts";
+import { BTickError, errorCodeForStatus, errorFromAnswer, isErrorEnvelope, type FailedAnswer } from "./errors.ts";
 import type {
   ApiKey,
   ApiKeysCreateInput,
@@ -28,6 +28,8 @@ import type {
   JobsPauseOutput,
   JobsResumeInput,
   JobsResumeOutput,
+  JobsRotateSigningSecretInput,
+  JobsRotateSigningSecretOutput,
   JobsTriggerInput,
   JobsTriggerOutput,
   JobsUpdateInput,
@@ -39,8 +41,40 @@ import type {
   RunsListOutput,
 } from "./generated/api-types.ts";
 
-/** A `fetch` implementation (the global one by default). */
-export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+// The SDK's declarations name no DOM or Node type, so they type-check with `lib: ["ES2022"]` and `types: []`.
+// Where the environment declares `AbortSignal` (DOM lib, @types/node) that type is used; otherwise the
+// structural stand-in below.
+
+/** The parts of an `AbortSignal` the SDK uses. */
+export interface AbortSignalShape {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
+/** `AbortSignal` (the environment's own type when it declares one). */
+export type AbortSignalLike = typeof globalThis extends { AbortSignal: { prototype: infer S } } ? S : AbortSignalShape;
+
+/** What the SDK passes to `fetch`. */
+export interface FetchInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: string | undefined;
+  signal: AbortSignalLike;
+}
+
+/** The parts of a fetch `Response` the SDK reads. */
+export interface FetchResponse {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+/** A `fetch` implementation (the global one by default; a standard `fetch` fits). */
+export type FetchLike = (input: string, init: FetchInit) => Promise<FetchResponse>;
 
 export interface BTickOptions {
   /** Where the API runs, e.g. `https://btick.example.com` (the SDK appends `/trpc`). */
@@ -62,7 +96,7 @@ export interface BTickOptions {
 
 export interface RequestOptions {
   /** Cancels the request. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 /** Filters for iterating over every job (`cursor` is handled for you). */
@@ -89,6 +123,12 @@ export interface JobsApi {
   resume(input: JobsResumeInput, options?: RequestOptions): Promise<JobsResumeOutput>;
   /** `POST /jobs/{jobId}/trigger` — runs the job now (also when paused); returns `{ message, trigger_id }`. */
   trigger(input: JobsTriggerInput, options?: RequestOptions): Promise<JobsTriggerOutput>;
+  /**
+   * `POST /jobs/{jobId}/rotate-signing-secret` — a new signing secret, shown only in this response; requests keep
+   * a second signature made with the old one for `previous_secret_expires_in_seconds` (default 24 h; 0 stops at
+   * once). Returns `{ job, signing_secret }`.
+   */
+  rotateSigningSecret(input: JobsRotateSigningSecretInput, options?: RequestOptions): Promise<JobsRotateSigningSecretOutput>;
 }
 
 export interface RunsApi {
@@ -130,19 +170,32 @@ function causes(err: unknown): unknown[] {
   return out;
 }
 
+/**
+ * Raised by the SDK's fetch layer for every answer tRPC cannot read as a result: non-2xx answers (whatever their
+ * body: tRPC's error shape, the API's envelope, a proxy's HTML page) and 2xx answers that are not a tRPC result.
+ * tRPC passes it on as the cause of its error; toBTickError turns it into a BTickError.
+ */
+class FailedAnswerError extends Error {
+  constructor(readonly answer: FailedAnswer) {
+    super(`HTTP ${answer.status}`);
+    this.name = "FailedAnswerError";
+  }
+}
+
 function toBTickError(err: unknown, procedure: string): BTickError {
   if (err instanceof BTickError) return err;
+  const chain = causes(err);
+  const failed = chain.find((c): c is FailedAnswerError => c instanceof FailedAnswerError);
+  if (failed) return errorFromAnswer(failed.answer, procedure, err);
   if (err instanceof TRPCClientError) {
     const e = err as TRPCClientError<AppRouter>;
     const envelope: unknown = e.data?.envelope;
     if (isErrorEnvelope(envelope)) return BTickError.fromEnvelope(envelope, procedure, err);
-    const response = e.meta?.["response"] as { status?: number } | undefined;
-    if (response && typeof response.status === "number" && response.status > 0) {
-      const status = response.status;
+    const status = e.data?.httpStatus;
+    if (typeof status === "number" && status > 0) {
       return new BTickError({ status, error_code: errorCodeForStatus(status), message: err.message || `HTTP ${status}`, procedure }, { cause: err });
     }
   }
-  const chain = causes(err);
   if (chain.some((c) => (c as { name?: string }).name === "TimeoutError")) {
     return new BTickError({ status: 0, error_code: "TIMEOUT", message: `${procedure}: request timed out`, procedure }, { cause: err });
   }
@@ -153,6 +206,17 @@ function toBTickError(err: unknown, procedure: string): BTickError {
   const detail = inner instanceof Error && inner.message ? `: ${inner.message}` : "";
   return new BTickError({ status: 0, error_code: "NETWORK_ERROR", message: `${procedure}: network error${detail}`, procedure }, { cause: err });
 }
+
+/**
+ * The router's output type for one of the SDK's output types. The SDK narrows `method` and `request_method` to
+ * HttpMethod (the API validates methods on input; its output schema says `string`); everything else must match
+ * the router's outputs, which the compiler checks where each procedure is called.
+ */
+type Wire<T> = T extends readonly (infer U)[]
+  ? Wire<U>[]
+  : T extends object
+    ? { [K in keyof T]: K extends "method" | "request_method" ? string : K extends "body" | "request_body" ? T[K] : Wire<T[K]> }
+    : T;
 
 /** The BTick API client. */
 export class BTick {
@@ -177,27 +241,41 @@ export class BTick {
     const baseFetch: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     const url = `${base.href.replace(/\/+$/, "")}/trpc`;
 
-    const fetchWithTimeout: FetchLike = (input, init) => {
+    // Reads the whole answer within the timeout. Only a 2xx JSON body goes on to tRPC; anything else becomes a
+    // FailedAnswerError carrying the real status, Retry-After and body.
+    const fetchAnswer = async (input: string, init: FetchInit) => {
       const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-      return baseFetch(input, { ...init, signal });
+      const given = init.signal as AbortSignal | undefined;
+      const signal = given ? AbortSignal.any([given, timeout]) : timeout;
+      const res = await baseFetch(input, { method: init.method, headers: init.headers, ...(init.body !== undefined ? { body: init.body } : {}), signal });
+      const body = await res.text();
+      const answer: FailedAnswer = { status: res.status, statusText: res.statusText, retryAfter: res.headers.get("retry-after"), body };
+      if (!res.ok) throw new FailedAnswerError(answer);
+      let json: unknown;
+      try {
+        json = JSON.parse(body);
+      } catch {
+        throw new FailedAnswerError(answer);
+      }
+      if (typeof json !== "object" || json === null || !("result" in json)) throw new FailedAnswerError(answer);
+      return { ok: true, status: res.status, statusText: res.statusText, headers: res.headers, json: () => Promise.resolve(json) };
     };
 
     const trpc = createTRPCClient<AppRouter>({
       links: [
         httpLink({
           url,
-          fetch: fetchWithTimeout as never,
+          fetch: fetchAnswer as never,
           headers: () => ({ ...options.headers, authorization: `Bearer ${apiKey}` }),
         }),
       ],
     });
 
     /** Runs one call; reads (`idempotent`) are retried after network errors and timeouts. */
-    async function call<T>(procedure: string, idempotent: boolean, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    async function call<T>(procedure: string, idempotent: boolean, signal: AbortSignal | undefined, fn: () => Promise<Wire<T>>): Promise<T> {
       for (let attempt = 0; ; attempt++) {
         try {
-          return await fn();
+          return (await fn()) as T;
         } catch (err) {
           const error = toBTickError(err, procedure);
           if (signal?.aborted || !idempotent || !error.isNetworkError || attempt >= retries) throw error;
@@ -207,10 +285,16 @@ export class BTick {
       }
     }
 
-    const q = <T>(procedure: string, o: RequestOptions | undefined, fn: (opts: { signal?: AbortSignal }) => Promise<T>) =>
-      call(procedure, true, o?.signal, () => fn(o?.signal ? { signal: o.signal } : {}));
-    const m = <T>(procedure: string, o: RequestOptions | undefined, fn: (opts: { signal?: AbortSignal }) => Promise<T>) =>
-      call(procedure, false, o?.signal, () => fn(o?.signal ? { signal: o.signal } : {}));
+    type Call = <T>(procedure: string, o: RequestOptions | undefined, fn: (opts: { signal?: AbortSignal }) => Promise<Wire<T>>) => Promise<T>;
+    const signalOf = (o: RequestOptions | undefined) => o?.signal as AbortSignal | undefined;
+    const q: Call = (procedure, o, fn) => {
+      const signal = signalOf(o);
+      return call(procedure, true, signal, () => fn(signal ? { signal } : {}));
+    };
+    const m: Call = (procedure, o, fn) => {
+      const signal = signalOf(o);
+      return call(procedure, false, signal, () => fn(signal ? { signal } : {}));
+    };
 
     async function* paginate<I extends { cursor?: string | undefined }, P, T>(
       list: (input: I, o?: RequestOptions) => Promise<P>,
@@ -228,28 +312,30 @@ export class BTick {
     }
 
     this.jobs = {
-      create: (input, o) => m("jobs.create", o, (r) => trpc.jobs.create.mutate(input, r)),
-      list: (input, o) => q("jobs.list", o, (r) => trpc.jobs.list.query(input, r)),
+      create: (input, o) => m<JobsCreateOutput>("jobs.create", o, (r) => trpc.jobs.create.mutate(input, r)),
+      list: (input, o) => q<JobsListOutput>("jobs.list", o, (r) => trpc.jobs.list.query(input, r)),
       iterate: (input, o) => paginate<JobsListInput, JobsListOutput, Job>(this.jobs.list, (p) => p.jobs, (p) => p.next_cursor, { ...input }, o),
-      get: (input, o) => q("jobs.get", o, (r) => trpc.jobs.get.query(input, r)),
-      update: (input, o) => m("jobs.update", o, (r) => trpc.jobs.update.mutate(input, r)),
-      delete: (input, o) => m("jobs.delete", o, (r) => trpc.jobs.delete.mutate(input, r)),
-      pause: (input, o) => m("jobs.pause", o, (r) => trpc.jobs.pause.mutate(input, r)),
-      resume: (input, o) => m("jobs.resume", o, (r) => trpc.jobs.resume.mutate(input, r)),
-      trigger: (input, o) => m("jobs.trigger", o, (r) => trpc.jobs.trigger.mutate(input, r)),
+      get: (input, o) => q<JobsGetOutput>("jobs.get", o, (r) => trpc.jobs.get.query(input, r)),
+      update: (input, o) => m<JobsUpdateOutput>("jobs.update", o, (r) => trpc.jobs.update.mutate(input, r)),
+      delete: (input, o) => m<JobsDeleteOutput>("jobs.delete", o, (r) => trpc.jobs.delete.mutate(input, r)),
+      pause: (input, o) => m<JobsPauseOutput>("jobs.pause", o, (r) => trpc.jobs.pause.mutate(input, r)),
+      resume: (input, o) => m<JobsResumeOutput>("jobs.resume", o, (r) => trpc.jobs.resume.mutate(input, r)),
+      trigger: (input, o) => m<JobsTriggerOutput>("jobs.trigger", o, (r) => trpc.jobs.trigger.mutate(input, r)),
+      rotateSigningSecret: (input, o) =>
+        m<JobsRotateSigningSecretOutput>("jobs.rotateSigningSecret", o, (r) => trpc.jobs.rotateSigningSecret.mutate(input, r)),
     };
     this.runs = {
-      list: (input, o) => q("runs.list", o, (r) => trpc.runs.list.query(input, r)),
+      list: (input, o) => q<RunsListOutput>("runs.list", o, (r) => trpc.runs.list.query(input, r)),
       iterate: (input, o) => paginate<RunsListInput, RunsListOutput, Run>(this.runs.list, (p) => p.runs, (p) => p.next_cursor, { ...input }, o),
-      get: (input, o) => q("runs.get", o, (r) => trpc.runs.get.query(input, r)),
+      get: (input, o) => q<RunsGetOutput>("runs.get", o, (r) => trpc.runs.get.query(input, r)),
     };
     this.apiKeys = {
-      create: (input, o) => m("apiKeys.create", o, (r) => trpc.apiKeys.create.mutate(input, r)),
-      list: (input, o) => q("apiKeys.list", o, (r) => trpc.apiKeys.list.query(input, r)),
+      create: (input, o) => m<ApiKeysCreateOutput>("apiKeys.create", o, (r) => trpc.apiKeys.create.mutate(input, r)),
+      list: (input, o) => q<ApiKeysListOutput>("apiKeys.list", o, (r) => trpc.apiKeys.list.query(input, r)),
       iterate: (input, o) =>
         paginate<ApiKeysListInput, ApiKeysListOutput, ApiKey>(this.apiKeys.list, (p) => p.api_keys, (p) => p.next_cursor, { ...input }, o),
-      revoke: (input, o) => m("apiKeys.revoke", o, (r) => trpc.apiKeys.revoke.mutate(input, r)),
+      revoke: (input, o) => m<ApiKeysRevokeOutput>("apiKeys.revoke", o, (r) => trpc.apiKeys.revoke.mutate(input, r)),
     };
-    this.health = (o) => q("health.check", o, (r) => trpc.health.check.query(undefined, r));
+    this.health = (o) => q<HealthCheckOutput>("health.check", o, (r) => trpc.health.check.query(undefined, r));
   }
 }

@@ -1,5 +1,5 @@
 // Runs every README example, in order, against a live server (from the SDK sources).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -24,9 +24,18 @@ describe("README examples", () => {
     const methods = [
       "jobs.create", "jobs.list", "jobs.iterate", "jobs.get", "jobs.update", "jobs.delete", "jobs.pause", "jobs.resume",
       "jobs.trigger", "runs.list", "runs.iterate", "runs.get", "apiKeys.create", "apiKeys.list", "apiKeys.iterate",
-      "apiKeys.revoke", "health",
+      "apiKeys.revoke", "health", "jobs.rotateSigningSecret",
     ];
     for (const m of methods) expect(all, m).toContain(`client.${m}(`);
+    expect(all).toContain("verifyWebhook(");
+  });
+
+  it("point at the API's default address, and the repository README imports verifyWebhook from the SDK", () => {
+    expect(readmeBlocks()[0]).toContain('baseUrl: "http://localhost:8080"'); // PORT's default (packages/config)
+    const root = readFileSync(fileURLToPath(new URL("../../../README.md", import.meta.url)), "utf8");
+    const signed = root.slice(root.indexOf("## Signed requests"), root.indexOf("## Secrets"));
+    expect(signed).toMatch(/^import \{ verifyWebhook \} from "@btick\/sdk";$/m);
+    expect(signed).toContain("verifyWebhook({ secret, headers: req.headers, body, toleranceSeconds: 300 })");
   });
 
   it("run in order against a live server", async () => {
@@ -49,6 +58,8 @@ describe("README examples", () => {
     expect(out).toMatch(/^cron_expression: /m);
     expect(out).toContain("job deleted");
     expect(out).toContain('{"status":"ok"}');
+    expect(out).toContain(`signed by BTick, run ${fixture.runId}`);
+    expect(out).toMatch(/^true \d{4}-\d\d-\d\dT/m);
     expect(lines.at(-1)).toBe("README OK");
     expect(await server.db.prisma.job.count({ where: { id: fixture.jobId } })).toBe(0);
     expect((await server.db.prisma.apiKey.findUniqueOrThrow({ where: { id: fixture.keyId } })).revokedAt).not.toBeNull();

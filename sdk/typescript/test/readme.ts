@@ -18,6 +18,9 @@ export interface ProgramValues {
   jobId: string;
   runId: string;
   keyId: string;
+  /** A job's signing secret and a request signed with it, for the verifyWebhook example. */
+  signingSecret: string;
+  request: { headers: Record<string, string>; body: string };
 }
 
 /**
@@ -31,12 +34,14 @@ export function readmeProgram(v: ProgramValues, blocks = readmeBlocks()): string
     .replace(/from "@btick\/sdk"/, `from ${JSON.stringify(v.importFrom)}`)
     .replace(/baseUrl: "[^"]*"/, `baseUrl: ${JSON.stringify(v.baseUrl)}`)
     .replace(/apiKey: "[^"]*"/, `apiKey: ${JSON.stringify(v.apiKey)}`);
-  if (replaced.includes("localhost:3000") || replaced.includes("replace-with-your-key")) throw new Error("setup block not adapted");
+  if (replaced.includes("localhost:8080") || replaced.includes("replace-with-your-key")) throw new Error("setup block not adapted");
   return [
     replaced,
     `const jobId: string = ${JSON.stringify(v.jobId)};`,
     `const runId: string = ${JSON.stringify(v.runId)};`,
     `const keyId: string = ${JSON.stringify(v.keyId)};`,
+    `const signingSecret: string = ${JSON.stringify(v.signingSecret)};`,
+    `const request: { headers: Record<string, string>; body: string } = ${JSON.stringify(v.request)};`,
     ...examples.map((b, i) => `// README example ${i + 1}\n{\n${b}}\n`),
     `console.log("README OK");`,
     "",

@@ -2,15 +2,32 @@
 // scripts (the API's output object, unchanged). API errors exit non-zero with the API's message and validation lines.
 import { Option, type Command } from "commander";
 
-import { BTick, BTickError, type ApiKey, type Job, type JobsCreateInput, type JobsUpdateInput, type JsonValue, type Run, type Scope } from "@btick/sdk";
+import {
+  BTick,
+  BTickError,
+  CONCURRENCY_POLICIES,
+  HTTP_METHODS,
+  MISFIRE_POLICIES,
+  RUN_STATUSES,
+  SCOPES,
+  TRIGGER_TYPES,
+  type ApiKey,
+  type ConcurrencyPolicy,
+  type HttpMethod,
+  type Job,
+  type JobsCreateInput,
+  type JobsUpdateInput,
+  type JsonValue,
+  type MisfirePolicy,
+  type Run,
+  type Scope,
+} from "@btick/sdk";
 
 import { configPath, parseBaseUrl, readConfigFile, removeConfigFile, writeConfigFile, type ApiSettings } from "../config-file.ts";
 import { loadCliEnv } from "../env.ts";
 import { CliError } from "../errors.ts";
 import type { Io } from "../io.ts";
 import { record, table } from "../table.ts";
-
-const SCOPES: readonly Scope[] = ["jobs:read", "jobs:write", "jobs:delete", "jobs:trigger", "runs:read", "keys:read", "keys:write"];
 
 // ---- settings and client ----
 
@@ -67,19 +84,59 @@ function bool(name: string) {
   };
 }
 
-function json(raw: string): JsonValue {
+/** `--method`: one of the API's methods, in any case. */
+function httpMethod(raw: string): HttpMethod {
+  const method = HTTP_METHODS.find((m) => m === raw.trim().toUpperCase());
+  if (!method) throw new CliError(`--method must be one of ${HTTP_METHODS.join(", ")}, got "${raw}"`);
+  return method;
+}
+
+/** `--max-runs <n|none>`: a count, or `none` for no per-job limit (sent as null; see `json` on why not here). */
+function maxRuns(raw: string): number | "none" {
+  return raw.trim().toLowerCase() === "none" ? "none" : int("--max-runs")(raw);
+}
+
+/**
+ * `--body <json>`, boxed: commander turns an option value of `null` into "" after parsing, so `--body null`
+ * would send an empty string instead of clearing the body.
+ */
+function json(raw: string): { value: JsonValue } {
   try {
-    return JSON.parse(raw) as JsonValue;
+    return { value: JSON.parse(raw) as JsonValue };
   } catch {
     throw new CliError(`--body must be JSON, got ${raw}`);
   }
 }
 
-/** `--header "Name: value"` (repeatable). */
-function header(raw: string, prev: Record<string, string> = {}): Record<string, string> {
-  const i = raw.indexOf(":");
-  if (i <= 0) throw new CliError(`--header must look like "Name: value", got "${raw}"`);
-  return { ...prev, [raw.slice(0, i).trim()]: raw.slice(i + 1).trim() };
+/** `--header "Name: value"` / `--add-header` (repeatable). */
+function header(option: string) {
+  return (raw: string, prev: Record<string, string> = {}): Record<string, string> => {
+    const i = raw.indexOf(":");
+    if (i <= 0) throw new CliError(`${option} must look like "Name: value", got "${raw}"`);
+    return { ...prev, [raw.slice(0, i).trim()]: raw.slice(i + 1).trim() };
+  };
+}
+
+/** `--remove-header Name` (repeatable). */
+function headerName(raw: string, prev: string[] = []): string[] {
+  if (raw.trim() === "" || raw.includes(":")) throw new CliError(`--remove-header takes a header name, got "${raw}"`);
+  return [...prev, raw.trim()];
+}
+
+/** `headers` with the named ones removed and `add` set (header names compare case-insensitively). */
+export function editHeaders(headers: Record<string, string>, add: Record<string, string>, remove: string[]): Record<string, string> {
+  const out = { ...headers };
+  const drop = (name: string) => {
+    const existing = Object.keys(out).filter((k) => k.toLowerCase() === name.toLowerCase());
+    for (const k of existing) delete out[k];
+    return existing.length > 0;
+  };
+  for (const name of remove) if (!drop(name)) throw new CliError(`--remove-header: the job has no header "${name}"`);
+  for (const [name, value] of Object.entries(add)) {
+    drop(name);
+    out[name] = value;
+  }
+  return out;
 }
 
 function scopes(raw: string): Scope[] {
@@ -129,16 +186,16 @@ function registerLogin(program: Command, io: Io): void {
   program
     .command("login")
     .description("verify and save the API base URL and key (0600 config file; BTICK_BASE_URL/BTICK_API_KEY override it)")
-    .option("--base-url <url>", "where the API runs, e.g. http://localhost:3000 (asked when omitted)")
-    .option("--api-key <key>", "an API key (asked when omitted)")
+    .option("--base-url <url>", "where the API runs, e.g. http://localhost:8080 (asked when omitted)")
+    .option("--api-key <key>", "an API key (asked when omitted, without echoing it)")
     .action(async (opts: { baseUrl?: string; apiKey?: string }) => {
-      const ask = async (question: string) => {
-        const answer = (await io.prompt(question))?.trim();
+      const ask = async (question: string, hidden = false) => {
+        const answer = (await io.prompt(question, { hidden }))?.trim();
         if (!answer) throw new CliError(`${question.replace(/: $/, "")} is required`);
         return answer;
       };
       const baseUrl = parseBaseUrl(opts.baseUrl ?? (await ask("API base URL: ")));
-      const apiKey = (opts.apiKey ?? (await ask("API key: "))).trim();
+      const apiKey = (opts.apiKey ?? (await ask("API key: ", true))).trim();
       if (apiKey === "") throw new CliError("--api-key must not be empty");
       // Verify: the key must authenticate. A 403 still proves a valid key (it just lacks jobs:read).
       try {
@@ -169,25 +226,45 @@ function registerJobs(program: Command, io: Io): void {
   const jobFields = (cmd: Command, create: boolean) =>
     cmd
       .option("--name <name>", "job name (1-200 characters)")
-      .option("--method <method>", "HTTP method: GET POST PUT PATCH DELETE HEAD OPTIONS")
+      .option("--method <method>", `HTTP method: ${HTTP_METHODS.join(" ")}`, httpMethod)
       .option("--url <url>", "the URL to call")
       .option("--cron <expression>", "cron expression, e.g. \"*/5 * * * *\"")
       .option("--timezone <tz>", `IANA time zone${create ? " (default UTC)" : ""}`)
-      .option("--header <name: value>", "request header (repeatable)", header)
-      .option("--body <json>", "JSON request body", json)
+      .option(
+        "--header <name: value>",
+        create
+          ? "request header (repeatable)"
+          : "replace ALL the job's headers with these (repeatable; headers not given are removed; see --add-header)",
+        header("--header"),
+      )
+      .option("--body <json>", "JSON request body; null for none", json)
       .option("--retry-max <n>", "retries after a failed attempt, 0-10", int("--retry-max"))
-      .option("--timeout-seconds <n>", "per-attempt timeout, 1-900", int("--timeout-seconds"));
+      .option("--timeout-seconds <n>", "per-attempt timeout, 1-900", int("--timeout-seconds"))
+      .addOption(
+        new Option("--concurrency-policy <policy>", "a slot due while the previous run still runs: forbid (skip it), allow, replace").choices(
+          CONCURRENCY_POLICIES,
+        ),
+      )
+      .addOption(
+        new Option("--misfire-policy <policy>", "slots missed while no worker ran: fire_once, skip, catch_up").choices(MISFIRE_POLICIES),
+      )
+      .option("--misfire-catch-up-max <n>", "catch_up: at most this many missed slots, 1-100", int("--misfire-catch-up-max"))
+      .option("--max-runs <n|none>", "keep at most this many runs of the job (1-100000), or none", maxRuns);
 
   interface FieldOpts {
     name?: string;
-    method?: string;
+    method?: HttpMethod;
     url?: string;
     cron?: string;
     timezone?: string;
     header?: Record<string, string>;
-    body?: JsonValue;
+    body?: { value: JsonValue };
     retryMax?: number;
     timeoutSeconds?: number;
+    concurrencyPolicy?: ConcurrencyPolicy;
+    misfirePolicy?: MisfirePolicy;
+    misfireCatchUpMax?: number;
+    maxRuns?: number | "none";
     json?: boolean;
   }
   const fields = (o: FieldOpts) => ({
@@ -197,10 +274,17 @@ function registerJobs(program: Command, io: Io): void {
     ...(o.cron !== undefined ? { cron_expression: o.cron } : {}),
     ...(o.timezone !== undefined ? { timezone: o.timezone } : {}),
     ...(o.header !== undefined ? { headers: o.header } : {}),
-    ...(o.body !== undefined ? { body: o.body } : {}),
+    ...(o.body !== undefined ? { body: o.body.value } : {}),
     ...(o.retryMax !== undefined ? { retry_max: o.retryMax } : {}),
     ...(o.timeoutSeconds !== undefined ? { timeout_seconds: o.timeoutSeconds } : {}),
+    ...(o.concurrencyPolicy !== undefined ? { concurrency_policy: o.concurrencyPolicy } : {}),
+    ...(o.misfirePolicy !== undefined ? { misfire_policy: o.misfirePolicy } : {}),
+    ...(o.misfireCatchUpMax !== undefined ? { misfire_catch_up_max: o.misfireCatchUpMax } : {}),
+    ...(o.maxRuns !== undefined ? { max_runs: o.maxRuns === "none" ? null : o.maxRuns } : {}),
   });
+
+  /** The signing secret, printed once after a create or a rotation. */
+  const secretLines = (secret: string) => `\nsigning secret: ${secret}\n(shown only once: store it now; the job's requests are signed with it)\n`;
 
   jobFields(jobs.command("create").description("create a job"), true)
     .option("--disabled", "create it paused")
@@ -210,7 +294,7 @@ function registerJobs(program: Command, io: Io): void {
       if (missing.length > 0) throw new CliError(`missing required option ${missing.map((k) => `--${k}`).join(", ")}`);
       const input = { ...fields(o), ...(o.disabled ? { enabled: false } : {}) } as JobsCreateInput;
       const out = await api(() => client().jobs.create(input));
-      print(io, o, out, () => record(out.job));
+      print(io, o, out, () => record(out.job) + secretLines(out.signing_secret));
     });
 
   jobs
@@ -224,7 +308,11 @@ function registerJobs(program: Command, io: Io): void {
     .addOption(jsonOption())
     .action(async (o: { enabled?: boolean; search?: string; limit?: number; cursor?: string; all?: boolean; json?: boolean }) => {
       const c = client();
-      const filter = { ...(o.enabled !== undefined ? { enabled: o.enabled } : {}), ...(o.search ? { q: o.search } : {}), ...(o.limit ? { limit: o.limit } : {}) };
+      const filter = {
+        ...(o.enabled !== undefined ? { enabled: o.enabled } : {}),
+        ...(o.search ? { q: o.search } : {}),
+        ...(o.limit !== undefined ? { limit: o.limit } : {}),
+      };
       if (o.all) {
         const all = await api(async () => {
           const out: Job[] = [];
@@ -248,14 +336,50 @@ function registerJobs(program: Command, io: Io): void {
     });
 
   jobFields(jobs.command("update").description("change a job (only the options given)").argument("<jobId>"), false)
-    .option("--clear-body", "remove the request body")
+    .option("--add-header <name: value>", "add or replace one header, keeping the others (repeatable)", header("--add-header"))
+    .option("--remove-header <name>", "remove one header, keeping the others (repeatable)", headerName)
+    .option("--clear-body", "remove the request body (same as --body null)")
     .option("--enabled <bool>", "enable (true) or pause (false)", bool("--enabled"))
     .addOption(jsonOption())
-    .action(async (jobId: string, o: FieldOpts & { clearBody?: boolean; enabled?: boolean }) => {
-      const patch: JobsUpdateInput = { jobId, ...fields(o), ...(o.clearBody ? { body: null } : {}), ...(o.enabled !== undefined ? { enabled: o.enabled } : {}) };
-      if (Object.keys(patch).length === 1) throw new CliError("nothing to update: give at least one option (see btick jobs update --help)");
-      const out = await api(() => client().jobs.update(patch));
-      print(io, o, out, () => record(out.job));
+    .action(
+      async (jobId: string, o: FieldOpts & { addHeader?: Record<string, string>; removeHeader?: string[]; clearBody?: boolean; enabled?: boolean }) => {
+        const editing = o.addHeader !== undefined || o.removeHeader !== undefined;
+        if (editing && o.header !== undefined) throw new CliError("--header replaces all headers; give either it or --add-header/--remove-header");
+        if (o.clearBody && o.body !== undefined) throw new CliError("give either --body or --clear-body");
+        const c = client();
+        const patch: JobsUpdateInput = { jobId, ...fields(o), ...(o.clearBody ? { body: null } : {}), ...(o.enabled !== undefined ? { enabled: o.enabled } : {}) };
+        if (editing) {
+          // The API replaces headers as a whole: read them, edit, send them all back. Secret values come back
+          // masked as "***", which the API reads as "keep the stored value".
+          const { job } = await api(() => c.jobs.get({ jobId }));
+          patch.headers = editHeaders(job.headers, o.addHeader ?? {}, o.removeHeader ?? []);
+        }
+        if (Object.keys(patch).length === 1) throw new CliError("nothing to update: give at least one option (see btick jobs update --help)");
+        const out = await api(() => c.jobs.update(patch));
+        print(io, o, out, () => record(out.job));
+      },
+    );
+
+  jobs
+    .command("rotate-secret")
+    .description("replace the job's signing secret; prints the new one once")
+    .argument("<jobId>")
+    .option(
+      "--previous-expires-in <seconds>",
+      "keep also signing with the old secret for this long, 0-2592000 (default: the server's, 24 hours; 0 stops at once)",
+      int("--previous-expires-in"),
+    )
+    .addOption(jsonOption())
+    .action(async (jobId: string, o: OutputOpts & { previousExpiresIn?: number }) => {
+      const input = { jobId, ...(o.previousExpiresIn !== undefined ? { previous_secret_expires_in_seconds: o.previousExpiresIn } : {}) };
+      const out = await api(() => client().jobs.rotateSigningSecret(input));
+      print(io, o, out, () => {
+        const until = out.job.signing_secret_previous_expires_at;
+        const previous = until
+          ? `requests also carry a signature made with the previous secret until ${until}`
+          : "the previous secret no longer signs requests";
+        return `rotated the signing secret of job ${out.job.id}; ${previous}\n${secretLines(out.signing_secret)}`;
+      });
     });
 
   for (const [name, description] of [
@@ -301,8 +425,8 @@ function registerRuns(program: Command, io: Io): void {
     .command("list")
     .description("list a job's runs, newest first")
     .argument("<jobId>")
-    .addOption(new Option("--status <status>", "only runs with this status").choices(["running", "success", "failed", "lost"]))
-    .addOption(new Option("--trigger-type <type>", "only scheduled or manual runs").choices(["scheduled", "manual"]))
+    .addOption(new Option("--status <status>", "only runs with this status").choices(RUN_STATUSES))
+    .addOption(new Option("--trigger-type <type>", "only scheduled or manual runs").choices(TRIGGER_TYPES))
     .option("--limit <n>", "page size, 1-500 (default 100)", int("--limit"))
     .option("--cursor <cursor>", "the next_cursor of the previous page")
     .option("--all", "fetch every page")
@@ -317,7 +441,7 @@ function registerRuns(program: Command, io: Io): void {
           jobId,
           ...(o.status ? { status: o.status } : {}),
           ...(o.triggerType ? { trigger_type: o.triggerType } : {}),
-          ...(o.limit ? { limit: o.limit } : {}),
+          ...(o.limit !== undefined ? { limit: o.limit } : {}),
         };
         if (o.all) {
           const all = await api(async () => {
@@ -377,12 +501,12 @@ function registerKeys(program: Command, io: Io): void {
       if (o.all) {
         const all = await api(async () => {
           const out: ApiKey[] = [];
-          for await (const k of c.apiKeys.iterate(o.limit ? { limit: o.limit } : {})) out.push(k);
+          for await (const k of c.apiKeys.iterate(o.limit !== undefined ? { limit: o.limit } : {})) out.push(k);
           return out;
         });
         return print(io, o, { api_keys: all, next_cursor: null }, () => keysTable(all));
       }
-      const out = await api(() => c.apiKeys.list({ ...(o.limit ? { limit: o.limit } : {}), ...(o.cursor ? { cursor: o.cursor } : {}) }));
+      const out = await api(() => c.apiKeys.list({ ...(o.limit !== undefined ? { limit: o.limit } : {}), ...(o.cursor ? { cursor: o.cursor } : {}) }));
       print(io, o, out, () => keysTable(out.api_keys) + nextPage(out.next_cursor));
     });
 

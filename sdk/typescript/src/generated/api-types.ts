@@ -4,10 +4,36 @@
 export type JsonValue = string | number | boolean | null | JsonValue[] | {
     [key: string]: JsonValue;
 };
+/** HTTP methods a job can use. */
+export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+/** Statuses of a run. */
+export const RUN_STATUSES = ["running", "success", "failed", "lost", "skipped", "cancelled", "blocked_by_policy"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** What started a run. */
+export const TRIGGER_TYPES = ["scheduled", "manual"] as const;
+export type TriggerType = (typeof TRIGGER_TYPES)[number];
+/** Outcomes of one HTTP attempt. */
+export const ATTEMPT_OUTCOMES = ["success", "http_error", "timeout", "network_error", "blocked"] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+/** What happens when a slot comes due while the previous run is still running. */
+export const CONCURRENCY_POLICIES = ["forbid", "allow", "replace"] as const;
+export type ConcurrencyPolicy = (typeof CONCURRENCY_POLICIES)[number];
+/** What happens to slots missed while no worker ran. */
+export const MISFIRE_POLICIES = ["fire_once", "skip", "catch_up"] as const;
+export type MisfirePolicy = (typeof MISFIRE_POLICIES)[number];
+/** States of an API key. */
+export const API_KEY_STATES = ["active", "expired", "revoked"] as const;
+export type ApiKeyState = (typeof API_KEY_STATES)[number];
+/** Permissions an API key can hold. */
+export const SCOPES = ["jobs:read", "jobs:write", "jobs:delete", "jobs:trigger", "runs:read", "keys:read", "keys:write"] as const;
+export type Scope = (typeof SCOPES)[number];
+/** `method` as an input: the API accepts upper or lower case and stores it upper-case. */
+export type HttpMethodInput = HttpMethod | Lowercase<HttpMethod>;
 /** One HTTP attempt of a run. */
 export type RunAttempt = {
     attempt_number: number;
-    outcome: 'success' | 'http_error' | 'timeout' | 'network_error' | 'blocked';
+    outcome: AttemptOutcome;
     response_status_code: number | null;
     error_message: string | null;
     started_at: string;
@@ -18,12 +44,12 @@ export type RunAttempt = {
 export type RunDetail = {
     id: string;
     job_id: string;
-    trigger_type: 'scheduled' | 'manual';
+    trigger_type: TriggerType;
     scheduled_for: string;
-    status: 'success' | 'running' | 'failed' | 'lost' | 'skipped' | 'cancelled' | 'blocked_by_policy';
+    status: RunStatus;
     attempt_number: number;
     max_attempts: number;
-    request_method: string;
+    request_method: HttpMethod;
     request_url: string;
     request_headers: Record<string, string>;
     request_body: JsonValue;
@@ -43,12 +69,12 @@ export type RunDetail = {
 export type Run = {
     id: string;
     job_id: string;
-    trigger_type: 'scheduled' | 'manual';
+    trigger_type: TriggerType;
     scheduled_for: string;
-    status: 'success' | 'running' | 'failed' | 'lost' | 'skipped' | 'cancelled' | 'blocked_by_policy';
+    status: RunStatus;
     attempt_number: number;
     max_attempts: number;
-    request_method: string;
+    request_method: HttpMethod;
     request_url: string;
     request_headers: Record<string, string>;
     request_body: JsonValue;
@@ -67,7 +93,7 @@ export type Run = {
 export type Job = {
     id: string;
     name: string;
-    method: string;
+    method: HttpMethod;
     url: string;
     headers: Record<string, string>;
     body: JsonValue;
@@ -76,8 +102,8 @@ export type Job = {
     retry_max: number;
     timeout_seconds: number;
     enabled: boolean;
-    concurrency_policy: 'replace' | 'forbid' | 'allow';
-    misfire_policy: 'fire_once' | 'skip' | 'catch_up';
+    concurrency_policy: ConcurrencyPolicy;
+    misfire_policy: MisfirePolicy;
     misfire_catch_up_max: number;
     max_runs: number | null;
     next_run_at: string | null;
@@ -101,24 +127,22 @@ export type ApiKey = {
     expires_at: string | null;
     revoked_at: string | null;
     created_at: string;
-    state: 'active' | 'expired' | 'revoked';
+    state: ApiKeyState;
 };
-/** A permission an API key can hold. */
-export type Scope = 'jobs:read' | 'jobs:write' | 'jobs:delete' | 'jobs:trigger' | 'runs:read' | 'keys:read' | 'keys:write';
 /** Input of `jobs.create`. */
 export type JobsCreateInput = {
     name: string;
-    method: string;
+    method: HttpMethodInput;
     url: string;
     cron_expression: string;
     headers?: Record<string, string> | undefined;
-    body?: unknown;
+    body?: JsonValue | undefined;
     timezone?: string | undefined;
     retry_max?: number | undefined;
     timeout_seconds?: number | undefined;
     enabled?: boolean | undefined;
-    concurrency_policy?: 'replace' | 'forbid' | 'allow' | undefined;
-    misfire_policy?: 'fire_once' | 'skip' | 'catch_up' | undefined;
+    concurrency_policy?: ConcurrencyPolicy | undefined;
+    misfire_policy?: MisfirePolicy | undefined;
     misfire_catch_up_max?: number | undefined;
     max_runs?: number | null | undefined;
 };
@@ -129,9 +153,9 @@ export type JobsCreateOutput = {
 };
 /** Input of `jobs.list` (optional). */
 export type JobsListInput = {
-    limit?: string | number | undefined;
+    limit?: number | undefined;
     cursor?: string | undefined;
-    enabled?: boolean | 'true' | 'false' | undefined;
+    enabled?: boolean | undefined;
     q?: string | undefined;
 };
 /** Output of `jobs.list`. */
@@ -151,17 +175,17 @@ export type JobsGetOutput = {
 export type JobsUpdateInput = {
     jobId: string;
     name?: string | undefined;
-    method?: string | undefined;
+    method?: HttpMethodInput | undefined;
     url?: string | undefined;
     headers?: Record<string, string> | undefined;
-    body?: unknown;
+    body?: JsonValue | undefined;
     cron_expression?: string | undefined;
     timezone?: string | undefined;
     retry_max?: number | undefined;
     timeout_seconds?: number | undefined;
     enabled?: boolean | undefined;
-    concurrency_policy?: 'replace' | 'forbid' | 'allow' | undefined;
-    misfire_policy?: 'fire_once' | 'skip' | 'catch_up' | undefined;
+    concurrency_policy?: ConcurrencyPolicy | undefined;
+    misfire_policy?: MisfirePolicy | undefined;
     misfire_catch_up_max?: number | undefined;
     max_runs?: number | null | undefined;
 };
@@ -202,13 +226,23 @@ export type JobsTriggerOutput = {
     message: string;
     trigger_id: string;
 };
+/** Input of `jobs.rotateSigningSecret`. */
+export type JobsRotateSigningSecretInput = {
+    jobId: string;
+    previous_secret_expires_in_seconds?: number | undefined;
+};
+/** Output of `jobs.rotateSigningSecret`. */
+export type JobsRotateSigningSecretOutput = {
+    job: Job;
+    signing_secret: string;
+};
 /** Input of `runs.list`. */
 export type RunsListInput = {
     jobId: string;
-    limit?: string | number | undefined;
+    limit?: number | undefined;
     cursor?: string | undefined;
-    status?: 'success' | 'running' | 'failed' | 'lost' | 'skipped' | 'cancelled' | 'blocked_by_policy' | undefined;
-    trigger_type?: 'scheduled' | 'manual' | undefined;
+    status?: RunStatus | undefined;
+    trigger_type?: TriggerType | undefined;
 };
 /** Output of `runs.list`. */
 export type RunsListOutput = {
@@ -221,30 +255,7 @@ export type RunsGetInput = {
 };
 /** Output of `runs.get`. */
 export type RunsGetOutput = {
-    run: {
-        id: string;
-        job_id: string;
-        trigger_type: 'scheduled' | 'manual';
-        scheduled_for: string;
-        status: 'success' | 'running' | 'failed' | 'lost' | 'skipped' | 'cancelled' | 'blocked_by_policy';
-        attempt_number: number;
-        max_attempts: number;
-        request_method: string;
-        request_url: string;
-        request_headers: Record<string, string>;
-        request_body: JsonValue;
-        response_status_code: number | null;
-        response_headers: Record<string, string[]> | null;
-        response_body: string | null;
-        response_body_truncated: boolean;
-        response_body_bytes: number | null;
-        error_message: string | null;
-        worker_id: string | null;
-        started_at: string;
-        finished_at: string | null;
-        duration_ms: number | null;
-        attempts: RunAttempt[];
-    };
+    run: RunDetail;
 };
 /** Input of `apiKeys.create`. */
 export type ApiKeysCreateInput = {
@@ -259,7 +270,7 @@ export type ApiKeysCreateOutput = {
 };
 /** Input of `apiKeys.list` (optional). */
 export type ApiKeysListInput = {
-    limit?: string | number | undefined;
+    limit?: number | undefined;
     cursor?: string | undefined;
 };
 /** Output of `apiKeys.list`. */
