@@ -256,3 +256,26 @@ describe("a fire time always exists", () => {
     expect(checkSchedule("0 0 31 4,6,9,11 *", "UTC")).toMatchObject({ ok: false, message: "never fires: no month has that day" });
   });
 });
+
+describe("`0 0 13 * 5`: the 13th or a Friday, 61 times in 2026 in any zone", () => {
+  const local = new Map<string, Intl.DateTimeFormat>();
+  it.each([
+    ["UTC", "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"],
+    ["America/New_York", "2026-01-01T05:00:00Z", "2027-01-01T05:00:00Z"],
+    ["Australia/Sydney", "2025-12-31T13:00:00Z", "2026-12-31T13:00:00Z"],
+    ["Pacific/Kiritimati", "2025-12-31T10:00:00Z", "2026-12-31T10:00:00Z"],
+  ])("%s", (tz, from, to) => {
+    const fires = between("0 0 13 * 5", tz, from, to);
+    expect(fires).toHaveLength(61);
+    let f = local.get(tz);
+    if (!f) {
+      f = new Intl.DateTimeFormat("en-US", { timeZone: tz, hourCycle: "h23", day: "numeric", weekday: "short", hour: "numeric", minute: "numeric" });
+      local.set(tz, f);
+    }
+    for (const iso of fires) {
+      const p = Object.fromEntries(f.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
+      expect(`${p.hour}:${p.minute}`).toBe("00:00");
+      expect(p.day === "13" || p.weekday === "Fri").toBe(true);
+    }
+  });
+});
