@@ -1,6 +1,8 @@
 import { CronExpressionParser } from "cron-parser";
 
+import { compileCron, nextWall, type CompiledCron } from "./fields.ts";
 import { isValidTimeZone } from "./timezone.ts";
+import { zone, type Transition, type Zone } from "./zone.ts";
 
 /**
  * Accepted syntax: 5 fields (minute hour day-of-month month day-of-week), or 6 with a leading seconds
@@ -51,19 +53,22 @@ export function normalizeCron(raw: string): CronCheck {
   return { ok: true, expression: expr };
 }
 
+
 export type ScheduleCheck = { ok: true; expression: string; next: Date } | { ok: false; field: "cron_expression" | "timezone"; message: string };
 
 /**
  * Full validation of a schedule: syntax, timezone, and that it fires at least once in the future.
- * An expression that can never fire (e.g. `0 0 31 2 *`) is rejected here rather than silently never running.
+ * An expression that can never fire (e.g. `0 0 31 2 *`) is rejected here rather than silently never running. One
+ * that fires once fires forever: wall-clock matches repeat with the 400-year Gregorian cycle, and every matching
+ * wall-clock time gets a fire time (see the DST policy below), so nextRunAfter never fails for an accepted schedule.
  */
 export function checkSchedule(rawExpression: string, timezone: string, now: Date = new Date()): ScheduleCheck {
   if (!isValidTimeZone(timezone)) return { ok: false, field: "timezone", message: `unknown IANA timezone "${timezone}"` };
   const norm = normalizeCron(rawExpression);
   if (!norm.ok) return { ok: false, field: "cron_expression", message: norm.message };
+  let compiled: CompiledCron;
   try {
-    CronExpressionParser.parse(norm.expression, { tz: timezone, currentDate: now, strict: false }).next();
-    return { ok: true, expression: norm.expression, next: new Date(nextAfterMs(norm.expression, timezone, now.getTime())) };
+    compiled = compiledFor(norm.expression);
   } catch (err) {
     // The parser's own messages ("Constraint error, got range NaN-1 …") never reach a client: a field that is wrong
     // on its own is explained here; otherwise the fields are fine but the schedule never fires.
@@ -71,9 +76,11 @@ export function checkSchedule(rawExpression: string, timezone: string, now: Date
     if (fieldProblem) return { ok: false, field: "cron_expression", message: `invalid cron expression: ${fieldProblem}` };
     const msg = (err as Error).message;
     if (/day of month/i.test(msg)) return { ok: false, field: "cron_expression", message: "never fires: no month has that day" };
-    if (/Out of valid range|Invalid explicit|loop/i.test(msg)) return { ok: false, field: "cron_expression", message: "never fires" };
     return { ok: false, field: "cron_expression", message: `invalid cron expression: ${CRON_SYNTAX}` };
   }
+  const next = nextFire(compiled, zone(timezone), now.getTime());
+  if (!Number.isFinite(next)) return { ok: false, field: "cron_expression", message: "never fires" };
+  return { ok: true, expression: norm.expression, next: new Date(next) };
 }
 
 // ---- Explaining a bad field ---------------------------------------------------------------------------------------
@@ -160,143 +167,119 @@ function cronFieldProblem(expression: string): string | null {
 }
 
 // ---- DST policy ---------------------------------------------------------------------------------------------------
-// Expressions are evaluated on the job's local wall clock. Around a DST transition:
-// - spring forward (a gap): a local time that does not exist that day fires once, shifted forward by the length of the
-//   gap (`30 2 * * *` in America/New_York on 2026-03-08 fires at 03:30 EDT);
-// - fall back (a repeated hour): a schedule with a fixed hour fires once, at the first occurrence (`30 1 * * *` fires
-//   at 01:30 EDT, not again at 01:30 EST); a schedule whose hour field repeats (`*/15 * * * *`, `0 * * * *`) keeps
-//   firing in absolute time through both occurrences;
-// - interval schedules keep their interval in absolute time through both transitions.
-// cron-parser 5.10 implements this for one-hour transitions when iterated from before the transition. We correct it
-// where it does not (each case has a vector in test/dst.test.ts):
-// 1. Started between the two occurrences of a repeated time (e.g. a worker claims `30 1 * * *` late, at 01:10 EST),
-//    it returns the second occurrence (01:30 EST), so the job would fire twice that day. We drop a candidate that the
-//    iteration from before the first occurrence does not produce.
-// 2. With a gap that is not one hour (Australia/Lord_Howe moves by 30 minutes), it skips the day (`15 2 * * *` on
-//    2026-10-04) or fires at a time the expression never names (03:00 for `0 2 * * *`). We compute the shifted slot
-//    of a time inside the gap ourselves, and drop candidates whose local time does not match the expression.
+// Expressions are matched against the job's local wall clock (year, month, day, weekday, hour, minute, second), and
+// each matching wall-clock time W gets fire times in absolute time:
+// - W occurs once: that instant.
+// - W does not exist (a gap: spring forward, or a skipped day): W taken with the offset in force before the gap, i.e.
+//   shifted forward by the length of the gap (`30 2 * * *` in America/New_York on 2026-03-08 fires at 03:30 EDT).
+//   When that lands on an instant that also fires for an existing time, it fires once.
+// - W occurs twice (a repeated range: fall back): the first occurrence; and the second too when the hour field
+//   allows every hour (`*`, `*/1`, `0-23`), so such schedules (`*/15 * * * *`, `* * * * * *`) keep their interval in
+//   absolute time through the repeat. `30 1 * * *` fires at 01:30 EDT on 2026-11-01, not again at 01:30 EST.
+// This holds for any offset change the zone has (30-minute and 2-hour shifts, transitions at midnight, 24-hour
+// jumps). cron-parser is used to parse only: its iteration throws "loop limit exceeded" in Australia/Lord_Howe, skips
+// days with a transition at midnight (America/Havana), fires a fixed time twice or drops interval slots when the
+// shift is not one hour (Lord_Howe, Antarctica/Troll), and returns a repeated time's second occurrence when started
+// inside it.
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const formatters = new Map<string, Intl.DateTimeFormat>();
+const ONE_SECOND = 1000;
+/** Every instant of a wall-clock time lies within this distance of it (offsets stay well under a day). */
+const WINDOW = 2 * 86_400_000;
 
-/** The local wall-clock time of `ms` in `tz`, expressed as if it were UTC (milliseconds). */
-function wallMs(tz: string, ms: number): number {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone: tz,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formatters.set(tz, f);
+/** Compiled schedules by expression as written (normalizing is a large share of a computation's cost). */
+const compiledCache = new Map<string, CompiledCron>();
+
+/** The compiled form of an expression; throws for an invalid one. */
+function compiledFor(raw: string): CompiledCron {
+  let c = compiledCache.get(raw);
+  if (!c) {
+    const norm = normalizeCron(raw);
+    if (!norm.ok) throw new Error(`invalid cron expression: ${norm.message}`);
+    c = compileCron(norm.expression);
+    if (compiledCache.size >= 5000) compiledCache.clear();
+    compiledCache.set(raw, c);
   }
-  const p: Record<string, number> = {};
-  for (const part of f.formatToParts(new Date(ms))) if (part.type !== "literal") p[part.type] = Number(part.value);
-  return Date.UTC(p.year ?? 1970, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0) + (ms % 1000 + 1000) % 1000;
-}
-
-const offsetMs = (tz: string, ms: number) => wallMs(tz, ms) - ms;
-
-interface Transition {
-  /** First instant with the new offset. */
-  at: number;
-  before: number;
-  after: number;
+  return c;
 }
 
 /**
- * DST transitions in (lo, hi], found by sampling once a week and bisecting to the second (no zone has had two
- * transitions within a week since the 1940s).
+ * The first instant of wall-clock time `w`: its only or first occurrence; for a time inside a gap, the time shifted
+ * forward by the gap, with the gap's transition.
  */
-function transitionsBetween(tz: string, lo: number, hi: number): Transition[] {
-  const out: Transition[] = [];
-  let a = lo;
-  let offA = offsetMs(tz, a);
-  while (a < hi) {
-    const b = Math.min(hi, a + 7 * DAY);
-    const offB = offsetMs(tz, b);
-    if (offB !== offA) {
-      let l = a;
-      let h = b;
-      while (h - l > 1000) {
-        const mid = l + Math.floor((h - l) / 2000) * 1000;
-        if (offsetMs(tz, mid) === offA) l = mid;
-        else h = mid;
-      }
-      out.push({ at: h, before: offA, after: offB });
-    }
-    a = b;
-    offA = offB;
+function resolveWall(z: Zone, w: number): { at: number; gap: Transition | null } {
+  const ts = z.transitionsBetween(w - WINDOW, w + WINDOW);
+  if (ts.length === 0) return { at: w - z.offsetAt(w), gap: null };
+  // Each stretch between transitions has one offset; `w - offset` is an occurrence if it falls in its stretch.
+  let start = w - WINDOW;
+  let offset = z.offsetAt(start);
+  for (const t of ts) {
+    if (w - offset >= start && w - offset < t.at) return { at: w - offset, gap: null };
+    start = t.at;
+    offset = t.after;
   }
-  return out;
-}
-
-function rawNext(expression: string, tz: string, after: number): number {
-  return CronExpressionParser.parse(expression, { tz, currentDate: new Date(after) }).next().toDate().getTime();
-}
-
-/** Whether the expression names this wall-clock time (the time taken as UTC). */
-const matchesWall = (expression: string, wall: number) => rawNext(expression, "UTC", wall - 1) === wall;
-
-/** Correction 1: `c` repeats a wall time that first occurred `shift` earlier; keep it only if cron-parser would. */
-function isDroppedRepeat(expression: string, tz: string, c: number, shift: number): boolean {
-  const first = c - shift;
-  let v = first;
-  // Iterating from the first occurrence: reaching `c` (or passing many slots on the way) means it is kept.
-  for (let i = 0; i < 8; i++) {
-    v = rawNext(expression, tz, v);
-    if (v >= c) return v !== c;
+  if (w - offset >= start) return { at: w - offset, gap: null };
+  for (const t of ts) {
+    if (t.after > t.before && w >= t.at + t.before && w < t.at + t.after) return { at: w - t.before, gap: t };
   }
-  return false;
+  return { at: w - offset, gap: null };
 }
 
-/** The first fire time strictly after `after` (ms), under the DST policy above. */
-function nextAfterMs(expression: string, tz: string, after: number): number {
-  let from = after;
-  for (let guard = 0; guard < 64; guard++) {
-    const c = rawNext(expression, tz, from);
-    const transitions = transitionsBetween(tz, from - 3 * HOUR, c);
-    if (transitions.length === 0) return c;
-    let shifted: number | null = null;
-    let valid = matchesWall(expression, wallMs(tz, c));
-    for (const t of transitions) {
-      const jump = t.after - t.before;
-      if (jump > 0) {
-        // A gap: local times [gapStart, gapStart + jump) do not exist; such a slot fires at t.at + (its offset into the gap).
-        const gapStart = t.at + t.before;
-        const m = rawNext(expression, "UTC", Math.max(gapStart - 1, gapStart + (after - t.at)));
-        if (m < gapStart + jump) {
-          const at = t.at + (m - gapStart);
-          if (at > after && (shifted === null || at < shifted)) shifted = at;
-        }
-      } else if (valid && c >= t.at && c < t.at - jump) {
-        valid = !isDroppedRepeat(expression, tz, c, -jump);
+/** The first fire time strictly after `after` (ms), or NaN when the expression never fires. */
+function nextFire(c: CompiledCron, z: Zone, after: number): number {
+  const s = Math.floor(after / ONE_SECOND) * ONE_SECOND + ONE_SECOND;
+  let best = Infinity;
+  let wallStart = s + z.offsetAt(s);
+  // A transition shortly before s whose gap or repeated range s is still inside.
+  for (const t of z.transitionsBetween(s - WINDOW, s + ONE_SECOND)) {
+    const length = Math.abs(t.after - t.before);
+    if (s >= t.at + length) continue;
+    if (t.after > t.before) {
+      // Times of the gap from `s + before` on fire at their shifted instants, from s on.
+      const w = nextWall(c, s + t.before);
+      if (w < t.at + t.after) best = Math.min(best, w - t.before);
+    } else {
+      // s is in the second occurrence of the repeated range: its times had their first occurrence already.
+      wallStart = Math.max(wallStart, t.at + t.before);
+      if (c.everyHour) {
+        const w = nextWall(c, s + t.after);
+        if (w < t.at + t.before) best = Math.min(best, w - t.after);
       }
     }
-    if (valid) return shifted !== null && shifted < c ? shifted : c;
-    if (shifted !== null && shifted <= c) return shifted;
-    from = c;
   }
-  throw new Error(`cannot compute the next run of "${expression}" in ${tz}`);
+  // The next matching wall-clock time from s's own, at its first (or gap-shifted) instant.
+  const w = nextWall(c, wallStart);
+  if (!Number.isNaN(w)) {
+    const r = resolveWall(z, w);
+    best = Math.min(best, r.at);
+    if (r.gap) {
+      // Existing times right after the gap fire from the transition on and may come before the shifted one.
+      const w2 = nextWall(c, r.gap.at + r.gap.after);
+      if (w2 < w + (r.gap.after - r.gap.before)) best = Math.min(best, resolveWall(z, w2).at);
+    }
+  }
+  // Every-hour schedules: second occurrences of a repeated range that starts after s, before the fire time found.
+  if (c.everyHour) {
+    for (const t of z.transitionsBetween(s + ONE_SECOND, Math.min(best, s + WINDOW))) {
+      if (t.after >= t.before) continue;
+      const w2 = nextWall(c, t.at + t.after);
+      if (w2 < t.at + t.before) best = Math.min(best, w2 - t.after);
+    }
+  }
+  return best === Infinity ? NaN : best;
 }
 
 /**
  * The first `count` fire times strictly after `after`, in absolute time.
- * The expression must already have passed `checkSchedule`.
+ * The expression must already have passed `checkSchedule` (then this never throws).
  */
 export function nextRuns(expression: string, timezone: string, after: Date, count: number): Date[] {
-  const norm = normalizeCron(expression);
-  if (!norm.ok) throw new Error(`invalid cron expression: ${norm.message}`);
+  const c = compiledFor(expression);
+  const z = zone(timezone);
   const out: Date[] = [];
   let at = after.getTime();
   for (let i = 0; i < count; i++) {
-    at = nextAfterMs(norm.expression, timezone, at);
+    at = nextFire(c, z, at);
+    if (Number.isNaN(at)) throw new Error(`cron expression "${expression}" never fires`);
     out.push(new Date(at));
   }
   return out;
