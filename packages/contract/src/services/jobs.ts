@@ -105,7 +105,7 @@ select jobs.id from jobs as jobs where jobs.id = ${jobId}::uuid and jobs.tenant_
 }
 
 export async function getJob(db: Db, tenantId: string, jobId: string, secrets: SecretsOptions = defaultSecrets()): Promise<JobOutput> {
-  return toJob(await findJob(db, tenantId, jobId), secrets);
+  return present(db, await findJob(db, tenantId, jobId), secrets);
 }
 
 export async function listJobs(
@@ -119,7 +119,7 @@ export async function listJobs(
   if (input.q) conditions.push(Prisma.sql`name ilike ${likePattern(input.q)}`);
   const page = await pageOfIds(db, { table: "jobs", orderColumn: "created_at", conditions, cursor: input.cursor, limit: input.limit });
   const rows = page.ids.length > 0 ? await db.job.findMany({ where: { id: { in: page.ids }, tenantId } }) : [];
-  const now = new Date();
+  const now = await displayNow(db, rows);
   return { jobs: inIdOrder(page.ids, rows).map((j) => toJob(j, secrets, now)), next_cursor: page.nextCursor };
 }
 
@@ -187,7 +187,7 @@ export async function updateJob(
     return { job: updated, wake: scheduleChanged && updated.enabled };
   }, STATE_CHANGE_TRANSACTION);
   if (wake) await wakeWorkers(db);
-  return toJob(job, secrets);
+  return present(db, job, secrets);
 }
 
 export async function deleteJob(db: Db, tenantId: string, jobId: string): Promise<void> {
@@ -201,7 +201,7 @@ export async function deleteJob(db: Db, tenantId: string, jobId: string): Promis
  */
 export async function pauseJob(db: Db, tenantId: string, jobId: string, secrets: SecretsOptions = defaultSecrets()): Promise<JobOutput> {
   try {
-    return toJob(await db.job.update({ where: { id: jobId, tenantId }, data: { enabled: false, nextRunAt: null } }), secrets);
+    return await present(db, await db.job.update({ where: { id: jobId, tenantId }, data: { enabled: false, nextRunAt: null } }), secrets);
   } catch (err) {
     if (isRecordNotFound(err)) throw notFound("job");
     throw err;
@@ -219,7 +219,7 @@ export async function resumeJob(db: Db, tenantId: string, jobId: string, secrets
     return tx.job.update({ where: { id: jobId }, data: { enabled: true, nextRunAt } });
   }, STATE_CHANGE_TRANSACTION);
   await wakeWorkers(db);
-  return toJob(job, secrets);
+  return present(db, job, secrets);
 }
 
 /** Queues a manual run (also for paused jobs); a worker turns the trigger into a run. */
@@ -241,7 +241,8 @@ export async function triggerJob(db: Db, principal: Principal, jobId: string): P
 /**
  * Replaces the signing secret. The old one stays in use (requests carry both signatures) until
  * `previous_secret_expires_in_seconds` (default: the configured window) has passed; 0 drops it at once.
- * A job created before signing existed gets its first secret this way.
+ * A job created before signing existed gets its first secret this way. The window is computed by the database
+ * (`now() + ttl` in the UPDATE), the clock the worker compares it with.
  */
 export async function rotateSigningSecret(
   db: Db,
@@ -253,18 +254,33 @@ export async function rotateSigningSecret(
   const ttlSeconds = input.previous_secret_expires_in_seconds ?? secrets.previousSigningSecretTtlSeconds;
   const keepPrevious = current.signingSecret !== null && ttlSeconds > 0;
   const signingSecret = generateWebhookSecret();
-  const now = await dbNow(db);
   // Fenced on the secret read above, so two concurrent rotations cannot both keep the same "previous".
-  const { count } = await db.job.updateMany({
-    where: { id: input.jobId, tenantId, signingSecret: current.signingSecret },
-    data: {
-      signingSecret: secrets.keyring.seal(signingSecret, secretContext(tenantId)),
-      signingSecretPrevious: keepPrevious ? current.signingSecret : null,
-      signingSecretPreviousExpiresAt: keepPrevious ? new Date(now.getTime() + ttlSeconds * 1000) : null,
-    },
-  });
-  if (count === 0) throw new TRPCError({ code: "CONFLICT", message: "the signing secret was rotated concurrently; retry" });
-  return { job: toJob(await findJob(db, tenantId, input.jobId), secrets), signing_secret: signingSecret };
+  const rows = await db.$queryRaw<{ db_now: Date }[]>`
+update jobs as jobs
+set signing_secret = ${secrets.keyring.seal(signingSecret, secretContext(tenantId))}::text,
+  signing_secret_previous = case when ${keepPrevious}::boolean then jobs.signing_secret end,
+  signing_secret_previous_expires_at = case when ${keepPrevious}::boolean then now() + ${ttlSeconds}::int * interval '1 second' end,
+  updated_at = now()
+where jobs.id = ${input.jobId}::uuid and jobs.tenant_id = ${tenantId}::uuid
+  and jobs.signing_secret is not distinct from ${current.signingSecret}::text
+returning now() as db_now`;
+  const now = rows[0]?.db_now;
+  if (!now) throw new TRPCError({ code: "CONFLICT", message: "the signing secret was rotated concurrently; retry" });
+  return { job: toJob(await findJob(db, tenantId, input.jobId), secrets, now), signing_secret: signingSecret };
+}
+
+/**
+ * The time a job is shown at. A rotated signing secret's window (`signing_secret_previous_expires_at`, shown only
+ * while it is open) is on the database clock, so it is compared with the database's; read only when some job has one.
+ */
+async function displayNow(db: Db, jobs: readonly Job[]): Promise<Date> {
+  const rotating = jobs.some((j) => j.signingSecretPrevious !== null && j.signingSecretPreviousExpiresAt !== null);
+  return rotating ? await dbNow(db) : new Date();
+}
+
+/** A job as answered: serialized against displayNow. */
+async function present(db: Db, job: Job, secrets: SecretsOptions): Promise<JobOutput> {
+  return toJob(job, secrets, await displayNow(db, [job]));
 }
 
 function toJob(job: Job, secrets: SecretsOptions, now?: Date): JobOutput {
