@@ -16,7 +16,7 @@ import { metricsPlugin } from "./plugins/metrics.ts";
 import { openapiPlugin } from "./plugins/openapi.ts";
 import { rememberRequestPath } from "./plugins/requestPath.ts";
 import { restPlugin } from "./plugins/rest.ts";
-import { securityPlugin, type SecurityOptions } from "./plugins/security.ts";
+import { ApiKeyBuckets, securityPlugin, type SecurityOptions } from "./plugins/security.ts";
 import { trpcPlugin } from "./plugins/trpc.ts";
 import { standaloneNotFound, uiPlugin, type ThrottleOptions } from "./plugins/ui.ts";
 
@@ -71,13 +71,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(errorsPlugin, { htmlNotFound: standaloneNotFound });
   await app.register(jsonBodyPlugin);
   if (deps.metrics !== false) await app.register(metricsPlugin);
-  await app.register(securityPlugin, deps.security ?? { rateLimitPerMinute: 0, authFailuresPerMinute: 0 });
+  // The rate limiter's record of verified keys, fed by the API's context factories after each authentication.
+  const buckets = new ApiKeyBuckets();
+  await app.register(securityPlugin, { ...(deps.security ?? { rateLimitPerMinute: 0, authFailuresPerMinute: 0 }), buckets });
   await app.register(formbody);
   await app.register(healthPlugin, { db: deps.db });
   await app.register(openapiPlugin);
   await app.register(docsPlugin);
-  await app.register(trpcPlugin, { db: deps.db, secrets: deps.secrets, limits: deps.limits });
-  await app.register(restPlugin, { db: deps.db, secrets: deps.secrets, limits: deps.limits });
+  await app.register(trpcPlugin, { db: deps.db, secrets: deps.secrets, limits: deps.limits, buckets });
+  await app.register(restPlugin, { db: deps.db, secrets: deps.secrets, limits: deps.limits, buckets });
   await app.register(uiPlugin, {
     db: deps.db,
     secrets: deps.secrets,

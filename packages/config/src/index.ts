@@ -85,7 +85,7 @@ export const apiEnvSchema = z.object({
   API_ALLOW_PRIVATE_NETWORKS: bool(false),
   /** Hostnames, IPs and CIDRs accepted in job URLs even when private (mirror WORKER_ALLOWED_HOSTS). */
   API_ALLOWED_HOSTS: hostList,
-  /** Requests per minute under /api/v1 and /trpc, per API key (or per client IP without a valid-looking key); 0 disables. */
+  /** Requests per minute under /api/v1 and /trpc, per API key (per client IP for requests without a valid key); 0 disables. */
   API_RATE_LIMIT_PER_MINUTE: int(600, 0, 1_000_000),
   /** Failed authentications (401) per minute per client IP before that IP gets 429s; 0 disables. */
   API_AUTH_FAILURES_PER_MINUTE: int(20, 0, 1_000_000),

@@ -61,7 +61,7 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   "413": "Request body too large (limit 1 MiB)",
   "415": "The body is not JSON: send it with `Content-Type: application/json` (or `application/*+json`, e.g. `application/merge-patch+json`); a request without a Content-Type is read as JSON",
   "429":
-    "Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait.",
+    "Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait.",
   "500": "Internal server error",
   "503": "Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later",
 };

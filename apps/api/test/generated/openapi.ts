@@ -585,7 +585,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
@@ -877,7 +877,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. Also the tenant's job quota (`TENANT_MAX_JOBS`): that 429 has no `Retry-After`, since waiting does not help; delete jobs first. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. Also the tenant's job quota (`TENANT_MAX_JOBS`): that 429 has no `Retry-After`, since waiting does not help; delete jobs first. */
             429: {
                 headers: {
                     /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
@@ -1074,7 +1074,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
@@ -1238,7 +1238,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
@@ -1558,7 +1558,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
@@ -1755,7 +1755,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
@@ -1952,7 +1952,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
@@ -2118,7 +2118,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
@@ -2327,7 +2327,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
@@ -2575,7 +2575,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
@@ -2778,7 +2778,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
@@ -2991,7 +2991,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
@@ -3163,7 +3163,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
@@ -3385,7 +3385,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
@@ -3563,7 +3563,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
