@@ -95,6 +95,8 @@ export const apiEnvSchema = z.object({
   API_METRICS_ENABLED: bool(true),
   /** Jobs one tenant may have; creating one more answers 429 (see README, "Security"). */
   TENANT_MAX_JOBS: int(1000, 1, 10_000_000),
+  /** Active API keys one tenant may have (each key has its own rate limit); creating one more answers 429. */
+  TENANT_MAX_API_KEYS: int(100, 1, 1_000_000),
   /** Minimum seconds between two consecutive fires of a job's cron expression. */
   TENANT_MIN_INTERVAL_SECONDS: int(1, 0, 86_400),
   SECRETS_ENCRYPTION_KEY: encryptionKey,

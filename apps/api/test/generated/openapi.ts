@@ -588,7 +588,7 @@ export interface operations {
             /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -880,7 +880,7 @@ export interface operations {
             /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. Also the tenant's job quota (`TENANT_MAX_JOBS`): that 429 has no `Retry-After`, since waiting does not help; delete jobs first. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -1077,7 +1077,7 @@ export interface operations {
             /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -1241,7 +1241,7 @@ export interface operations {
             /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -1561,7 +1561,7 @@ export interface operations {
             /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -1758,7 +1758,7 @@ export interface operations {
             /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -1955,7 +1955,7 @@ export interface operations {
             /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -2121,7 +2121,7 @@ export interface operations {
             /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -2330,7 +2330,7 @@ export interface operations {
             /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -2578,7 +2578,7 @@ export interface operations {
             /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -2781,7 +2781,7 @@ export interface operations {
             /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -2994,7 +2994,7 @@ export interface operations {
             /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -3166,7 +3166,7 @@ export interface operations {
             /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -3385,10 +3385,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. Also the tenant's quota of active API keys (`TENANT_MAX_API_KEYS`; revoked and expired keys do not count): that 429 has no `Retry-After`, since waiting does not help; revoke keys first. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -3404,7 +3404,7 @@ export interface operations {
                      *       "status": 429,
                      *       "error": {
                      *         "error_code": "TOO_MANY_REQUESTS",
-                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *         "error_message": "API key quota reached: a tenant can have at most 100 active API keys; revoke keys before creating more"
                      *       }
                      *     }
                      */
@@ -3566,7 +3566,7 @@ export interface operations {
             /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
