@@ -8,6 +8,7 @@ import { DEV_SESSION_SECRET } from "@btick/config";
 import { errorEnvelope, type JobLimits, type SecretsOptions } from "@btick/contract";
 import type { Db } from "@btick/db";
 
+import { clientErrorHandler } from "./plugins/clientErrors.ts";
 import { docsPlugin } from "./plugins/docs.ts";
 import { BODY_LIMIT_BYTES, errorsPlugin, sendEnvelope } from "./plugins/errors.ts";
 import { healthPlugin } from "./plugins/health.ts";
@@ -56,6 +57,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     frameworkErrors: (_err, _req, reply) => {
       void sendEnvelope(reply, errorEnvelope(400, "malformed URL"));
     },
+    // Requests Node's parser refuses (oversized headers: 431) never reach Fastify's handlers.
+    clientErrorHandler,
     // Keep a caller's X-Request-Id when it is sane, so logs correlate across services.
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
