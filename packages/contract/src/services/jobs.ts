@@ -160,7 +160,8 @@ export async function updateJob(
       next === undefined || isDeepStrictEqual(next, stored) ? undefined : next;
     const headersChanged =
       sealed !== null && !(isDeepStrictEqual(sealed.headers, current.headers) && isDeepStrictEqual(sealed.secretHeaders, current.secretHeaders));
-    const body = changed(patch.body, current.body);
+    // A body is compared as text: it is stored and sent as written, so reordering its keys is a change.
+    const body = patch.body === undefined || JSON.stringify(patch.body) === JSON.stringify(current.body) ? undefined : patch.body;
     const data: Prisma.JobUpdateInput = {
       name: changed(patch.name, current.name),
       method: changed(patch.method, current.method),
