@@ -8,6 +8,7 @@ import { DEV_SESSION_SECRET } from "@btick/config";
 import { errorEnvelope, type JobLimits, type SecretsOptions } from "@btick/contract";
 import type { Db } from "@btick/db";
 
+import { clientErrorHandler } from "./plugins/clientErrors.ts";
 import { docsPlugin } from "./plugins/docs.ts";
 import { BODY_LIMIT_BYTES, errorsPlugin, sendEnvelope, wantsHtmlError } from "./plugins/errors.ts";
 import { healthPlugin } from "./plugins/health.ts";
@@ -16,7 +17,7 @@ import { metricsPlugin } from "./plugins/metrics.ts";
 import { openapiPlugin } from "./plugins/openapi.ts";
 import { rememberRequestPath } from "./plugins/requestPath.ts";
 import { restPlugin } from "./plugins/rest.ts";
-import { securityPlugin, type SecurityOptions } from "./plugins/security.ts";
+import { ApiKeyBuckets, securityPlugin, type SecurityOptions } from "./plugins/security.ts";
 import { trpcPlugin } from "./plugins/trpc.ts";
 import { standaloneErrorPages, uiPlugin, type ThrottleOptions } from "./plugins/ui.ts";
 
@@ -61,6 +62,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         void sendEnvelope(reply, errorEnvelope(400, "malformed URL"));
       }
     },
+    // Requests Node's parser refuses (oversized headers: 431) never reach Fastify's handlers.
+    clientErrorHandler,
     // Keep a caller's X-Request-Id when it is sane, so logs correlate across services.
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
@@ -76,13 +79,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(errorsPlugin, { html: standaloneErrorPages });
   await app.register(jsonBodyPlugin);
   if (deps.metrics !== false) await app.register(metricsPlugin);
-  await app.register(securityPlugin, deps.security ?? { rateLimitPerMinute: 0, authFailuresPerMinute: 0 });
+  // The rate limiter's record of verified keys, fed by the API's context factories after each authentication.
+  const buckets = new ApiKeyBuckets();
+  await app.register(securityPlugin, { ...(deps.security ?? { rateLimitPerMinute: 0, authFailuresPerMinute: 0 }), buckets });
   await app.register(formbody);
   await app.register(healthPlugin, { db: deps.db });
   await app.register(openapiPlugin);
   await app.register(docsPlugin);
-  await app.register(trpcPlugin, { db: deps.db, secrets: deps.secrets, limits: deps.limits });
-  await app.register(restPlugin, { db: deps.db, secrets: deps.secrets, limits: deps.limits });
+  await app.register(trpcPlugin, { db: deps.db, secrets: deps.secrets, limits: deps.limits, buckets });
+  await app.register(restPlugin, { db: deps.db, secrets: deps.secrets, limits: deps.limits, buckets });
   await app.register(uiPlugin, {
     db: deps.db,
     secrets: deps.secrets,

@@ -24,6 +24,7 @@ export function serverDepsFromEnv(env: ApiEnv, db: Db): { deps: ServerDeps; deve
         allowPrivateNetworks: env.API_ALLOW_PRIVATE_NETWORKS,
         allowedHosts: env.API_ALLOWED_HOSTS,
         maxJobsPerTenant: env.TENANT_MAX_JOBS,
+        maxApiKeysPerTenant: env.TENANT_MAX_API_KEYS,
         minIntervalSeconds: env.TENANT_MIN_INTERVAL_SECONDS,
       },
       security: { rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE, authFailuresPerMinute: env.API_AUTH_FAILURES_PER_MINUTE },

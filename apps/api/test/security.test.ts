@@ -145,6 +145,65 @@ describe("rate limits", () => {
     });
     expect((await app.inject({ url: "/api/v1/jobs", headers: bearer(good.rawKey), remoteAddress: "198.51.100.8" })).statusCode).toBe(200);
   });
+
+  it("does not let forged tokens with a real key's prefix use up that key's requests (32 addresses × 20 requests)", async () => {
+    // The defaults: 600 requests per minute, lockout after 20 failed authentications per address.
+    const app = await server({ security: { rateLimitPerMinute: 600, authFailuresPerMinute: 20 }, trustProxy: true });
+    const victim = await createTenantWithKey(db.prisma);
+    const from = (ip: string, raw: string) => app.inject({ url: "/api/v1/jobs", headers: { ...bearer(raw), "x-forwarded-for": ip } });
+    expect((await from("192.0.2.10", victim.rawKey)).statusCode).toBe(200);
+
+    const forged = `${victim.keyPrefix}_${"garbage".padEnd(32, "x")}`;
+    for (let n = 0; n < 32; n++) {
+      const statuses = [];
+      for (let i = 0; i < 20; i++) statuses.push((await from(`198.18.0.${n + 1}`, forged)).statusCode);
+      // Each forged request fails authentication; none is counted against the victim's key.
+      expect(statuses).toEqual(Array(20).fill(401));
+    }
+
+    const real = await from("192.0.2.10", victim.rawKey);
+    expect(real.statusCode).toBe(200);
+    expect(real.headers["x-ratelimit-remaining"]).toBe("598");
+    // The same holds from an address the victim never used, and over tRPC.
+    expect((await from("192.0.2.11", victim.rawKey)).statusCode).toBe(200);
+    expect((await app.inject({ url: "/trpc/jobs.list", headers: bearer(victim.rawKey) })).statusCode).toBe(200);
+  });
+
+  it("counts requests with an unknown or forged key against the client IP", async () => {
+    const app = await server({ security: { rateLimitPerMinute: 3, authFailuresPerMinute: 0 }, trustProxy: true });
+    const victim = await createTenantWithKey(db.prisma);
+    const forged = `${victim.keyPrefix}_${"x".repeat(32)}`;
+    const from = (ip: string, raw: string) => app.inject({ url: "/api/v1/jobs", headers: { ...bearer(raw), "x-forwarded-for": ip } });
+    for (let i = 0; i < 3; i++) expect((await from("198.18.1.1", forged)).statusCode).toBe(401);
+    const limited = await from("198.18.1.1", forged);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json().error.error_message).toMatch(/^rate limit exceeded: at most 3 requests per minute/);
+    // The key's own budget is untouched.
+    for (let i = 0; i < 3; i++) expect((await from("198.18.1.2", victim.rawKey)).statusCode).toBe(200);
+  });
+
+  it("counts a key's requests in one bucket whatever address they come from, its first request included", async () => {
+    const app = await server({ security: { rateLimitPerMinute: 3, authFailuresPerMinute: 0 }, trustProxy: true });
+    const a = await createTenantWithKey(db.prisma);
+    const from = (ip: string) => app.inject({ url: "/api/v1/jobs", headers: { ...bearer(a.rawKey), "x-forwarded-for": ip } });
+    expect((await from("198.18.2.1")).statusCode).toBe(200);
+    expect((await from("198.18.2.2")).statusCode).toBe(200);
+    expect((await from("198.18.2.3")).statusCode).toBe(200);
+    expect((await from("198.18.2.4")).statusCode).toBe(429);
+  });
+
+  it("stops giving a key its own bucket once it is revoked", async () => {
+    const app = await server({ security: { rateLimitPerMinute: 2, authFailuresPerMinute: 0 }, trustProxy: true });
+    const a = await createTenantWithKey(db.prisma);
+    const from = (ip: string) => app.inject({ url: "/api/v1/jobs", headers: { ...bearer(a.rawKey), "x-forwarded-for": ip } });
+    expect((await from("198.18.3.1")).statusCode).toBe(200);
+    await db.prisma.apiKey.update({ where: { id: a.keyId }, data: { revokedAt: new Date() } });
+    // Still counted in the key's bucket (it verified before): the second request of the minute, answered 401.
+    expect((await from("198.18.3.2")).statusCode).toBe(401);
+    // From then on per address: each new address has its own budget, so the key's exhausted bucket is not hit.
+    expect((await from("198.18.3.3")).statusCode).toBe(401);
+    expect((await from("198.18.3.4")).statusCode).toBe(401);
+  });
 });
 
 describe("health endpoints", () => {

@@ -85,7 +85,7 @@ export const apiEnvSchema = z.object({
   API_ALLOW_PRIVATE_NETWORKS: bool(false),
   /** Hostnames, IPs and CIDRs accepted in job URLs even when private (mirror WORKER_ALLOWED_HOSTS). */
   API_ALLOWED_HOSTS: hostList,
-  /** Requests per minute under /api/v1 and /trpc, per API key (or per client IP without a valid-looking key); 0 disables. */
+  /** Requests per minute under /api/v1 and /trpc, per API key (per client IP for requests without a valid key); 0 disables. */
   API_RATE_LIMIT_PER_MINUTE: int(600, 0, 1_000_000),
   /** Failed authentications (401) per minute per client IP before that IP gets 429s; 0 disables. */
   API_AUTH_FAILURES_PER_MINUTE: int(20, 0, 1_000_000),
@@ -95,6 +95,8 @@ export const apiEnvSchema = z.object({
   API_METRICS_ENABLED: bool(true),
   /** Jobs one tenant may have; creating one more answers 429 (see README, "Security"). */
   TENANT_MAX_JOBS: int(1000, 1, 10_000_000),
+  /** Active API keys one tenant may have (each key has its own rate limit); creating one more answers 429. */
+  TENANT_MAX_API_KEYS: int(100, 1, 1_000_000),
   /** Minimum seconds between two consecutive fires of a job's cron expression. */
   TENANT_MIN_INTERVAL_SECONDS: int(1, 0, 86_400),
   SECRETS_ENCRYPTION_KEY: encryptionKey,

@@ -62,6 +62,7 @@ describe("security and operations settings", () => {
       API_RATE_LIMIT_PER_MINUTE: 600,
       API_AUTH_FAILURES_PER_MINUTE: 20,
       TENANT_MAX_JOBS: 1000,
+      TENANT_MAX_API_KEYS: 100,
       TENANT_MIN_INTERVAL_SECONDS: 1,
       TRUST_PROXY: false,
     });

@@ -244,6 +244,7 @@ export const OPERATION_DOCS: Record<string, OperationDocs> = {
     errors: {
       "400": envelope(400, "INVALID_REQUEST", "Validation failed", [{ field: "scopes", message: "must have at least 1 items" }]),
       "403": envelope(403, "FORBIDDEN", "cannot grant scopes the caller does not hold: keys:write"),
+      "429": envelope(429, "TOO_MANY_REQUESTS", "API key quota reached: a tenant can have at most 100 active API keys; revoke keys before creating more"),
     },
   },
   "apiKeys.list": {

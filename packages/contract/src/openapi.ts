@@ -28,10 +28,12 @@ const errorEnvelopeSchema: SchemaObject = {
             "FORBIDDEN",
             "NOT_FOUND",
             "NOT_ALLOWED",
+            "REQUEST_TIMEOUT",
             "CONFLICT",
             "PAYLOAD_TOO_LARGE",
             "UNSUPPORTED_MEDIA_TYPE",
             "TOO_MANY_REQUESTS",
+            "REQUEST_HEADER_FIELDS_TOO_LARGE",
             "SERVICE_UNAVAILABLE",
             "INTERNAL_SERVER_ERROR",
           ],
@@ -61,19 +63,22 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   "413": "Request body too large (limit 1 MiB)",
   "415": "The body is not JSON: send it with `Content-Type: application/json` (or `application/*+json`, e.g. `application/merge-patch+json`); a request without a Content-Type is read as JSON",
   "429":
-    "Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait.",
+    "Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait.",
   "500": "Internal server error",
   "503": "Service unavailable: the database cannot be reached or did not answer in time (`DATABASE_QUERY_TIMEOUT_MS`); retry later",
 };
 
-/** 429 for creating a job: besides the rate limits, the tenant's job quota. */
-const JOB_QUOTA_429 =
-  " Also the tenant's job quota (`TENANT_MAX_JOBS`): that 429 has no `Retry-After`, since waiting does not help; delete jobs first.";
+/** 429 of the creates: besides the rate limits, the tenant's quota of jobs or of active API keys. */
+const QUOTA_429: Record<string, string> = {
+  "jobs.create": " Also the tenant's job quota (`TENANT_MAX_JOBS`): that 429 has no `Retry-After`, since waiting does not help; delete jobs first.",
+  "apiKeys.create":
+    " Also the tenant's quota of active API keys (`TENANT_MAX_API_KEYS`; revoked and expired keys do not count): that 429 has no `Retry-After`, since waiting does not help; revoke keys first.",
+};
 
 /** Headers of a 429 response. */
 const RATE_LIMIT_HEADERS = {
   "Retry-After": {
-    description: "Seconds until the request may be retried (rate limit and lockout; absent for the job quota).",
+    description: "Seconds until the request may be retried (rate limit and lockout; absent for the quotas).",
     schema: { type: "integer", minimum: 1 },
   },
   "X-RateLimit-Limit": { description: "Requests allowed per minute (rate limit only).", schema: { type: "integer", minimum: 1 } },
@@ -156,7 +161,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenAPIObject {
     for (const status of Object.keys(responses).sort()) {
       if (status.startsWith("2")) continue;
       const example = docs.errors?.[status] ?? DEFAULT_ERROR_EXAMPLES[status];
-      const description = (ERROR_DESCRIPTIONS[status] ?? "Error") + (status === "429" && route.procedure === "jobs.create" ? JOB_QUOTA_429 : "");
+      const description = (ERROR_DESCRIPTIONS[status] ?? "Error") + (status === "429" ? (QUOTA_429[route.procedure] ?? "") : "");
       responses[status] = {
         description,
         ...(status === "429" ? { headers: RATE_LIMIT_HEADERS } : {}),

@@ -1,12 +1,12 @@
 // Tenant quotas and the API side of the outbound-call policy: literal private/loopback URLs, the minimum interval
-// between fires and the maximum number of jobs per tenant.
+// between fires, the maximum number of jobs per tenant and of active API keys per tenant.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
 
 import { createCaller, createContext, DEFAULT_JOB_LIMITS, type JobLimits } from "../src/index.ts";
 import { smallestFireGapSeconds } from "../src/services/limits.ts";
-import { createTenantWithKey, type TestPrincipal } from "../src/testing.ts";
+import { addApiKey, createTenantWithKey, type TestPrincipal } from "../src/testing.ts";
 import { rejection, validJob } from "./helpers.ts";
 
 let db: TestDatabase;
@@ -110,5 +110,49 @@ describe("jobs per tenant", () => {
     await other.jobs.create(validJob);
     await api.jobs.delete({ jobId: job.id });
     await api.jobs.create(validJob);
+  });
+});
+
+describe("active API keys per tenant", () => {
+  const keyInput = { name: "k", scopes: ["jobs:read" as const], expires_at: null };
+
+  it("answers 429 TOO_MANY_REQUESTS once the tenant has its maximum number of active keys", async () => {
+    const principal = await createTenantWithKey(db.prisma);
+    // The tenant's first key counts: two more reach the limit of 3.
+    const api = await callerWith({ maxApiKeysPerTenant: 3 }, principal);
+    await api.apiKeys.create(keyInput);
+    const { api_key } = await api.apiKeys.create(keyInput);
+    const { envelope } = await rejection(api.apiKeys.create(keyInput));
+    expect(envelope).toEqual({
+      status: 429,
+      error: {
+        error_code: "TOO_MANY_REQUESTS",
+        error_message: "API key quota reached: a tenant can have at most 3 active API keys; revoke keys before creating more",
+      },
+    });
+    expect(await db.prisma.apiKey.count({ where: { tenantId: principal.tenantId } })).toBe(3);
+    // Other tenants are not affected; revoking frees a slot.
+    await (await callerWith({ maxApiKeysPerTenant: 3 })).apiKeys.create(keyInput);
+    await api.apiKeys.revoke({ keyId: api_key.id });
+    await api.apiKeys.create(keyInput);
+    await rejection(api.apiKeys.create(keyInput));
+  });
+
+  it("does not count revoked or expired keys (expiry on the database clock)", async () => {
+    const principal = await createTenantWithKey(db.prisma);
+    await addApiKey(db.prisma, principal.tenantId, undefined, { revokedAt: new Date() });
+    const expired = await addApiKey(db.prisma, principal.tenantId);
+    await db.prisma.$executeRaw`update api_keys set expires_at = now() - interval '1 second' where id = ${expired.keyId}::uuid`;
+    const api = await callerWith({ maxApiKeysPerTenant: 2 }, principal);
+    await api.apiKeys.create(keyInput);
+    await rejection(api.apiKeys.create(keyInput));
+  });
+
+  it("is a hard limit: parallel creates of one tenant stop exactly at it", async () => {
+    const principal = await createTenantWithKey(db.prisma);
+    const api = await callerWith({ maxApiKeysPerTenant: 5 }, principal);
+    const results = await Promise.allSettled(Array.from({ length: 12 }, () => api.apiKeys.create(keyInput)));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(4);
+    expect(await db.prisma.apiKey.count({ where: { tenantId: principal.tenantId } })).toBe(5);
   });
 });

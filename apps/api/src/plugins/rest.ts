@@ -4,9 +4,9 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { fastifyTRPCOpenApiPlugin } from "trpc-to-openapi";
 
-import { appRouter, createContext, errorEnvelope, matchRestRoute, REST_BASE_PATH, successStatusFor, type ErrorEnvelope, type SecretsOptions, type JobLimits } from "@btick/contract";
-import type { Db } from "@btick/db";
+import { appRouter, errorEnvelope, matchRestRoute, REST_BASE_PATH, successStatusFor, type ErrorEnvelope } from "@btick/contract";
 
+import { apiContextFactory, type ApiContextOptions } from "./apiContext.ts";
 import { sendEnvelope } from "./errors.ts";
 import { jsonOnlyParser } from "./jsonBody.ts";
 
@@ -20,7 +20,7 @@ function isPlainObject(v: unknown): boolean {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-export async function restPlugin(app: FastifyInstance, opts: { db: Db; secrets?: SecretsOptions | undefined; limits?: JobLimits | undefined }): Promise<void> {
+export async function restPlugin(app: FastifyInstance, opts: ApiContextOptions): Promise<void> {
   // Bodies are JSON: application/json, application/*+json (application/merge-patch+json is the PATCH media type),
   // or no Content-Type at all. Any other type is a 415, unless the body is empty (`curl -X POST -d ''` on an action).
   // Only this scope: the web UI's form posts keep their parsers.
@@ -74,13 +74,12 @@ export async function restPlugin(app: FastifyInstance, opts: { db: Db; secrets?:
     return JSON.stringify(errorEnvelope(reply.statusCode, reply.statusCode >= 500 ? "internal server error" : "request failed"));
   });
 
+  const createContext = apiContextFactory(app, opts);
   await app.register(fastifyTRPCOpenApiPlugin, {
     basePath: REST_BASE_PATH,
     router: appRouter,
-    createContext: ({ req }: { req: { headers: Record<string, string | string[] | undefined> } }) => {
-      const auth = req.headers.authorization;
-      return createContext({ db: opts.db, authorization: typeof auth === "string" ? auth : undefined, secrets: opts.secrets, limits: opts.limits });
-    },
+    // The adapter hands over the Fastify request (decorated with Node's request methods).
+    createContext: ({ req }: { req: unknown }) => createContext(req as FastifyRequest),
     responseMeta: ({ paths, errors }: { paths?: readonly string[]; errors: readonly unknown[] }) => {
       const path = paths?.[0];
       return errors.length === 0 && path ? { status: successStatusFor(path) } : {};

@@ -1,8 +1,8 @@
 // Security headers and abuse limits for the whole server:
 // - @fastify/helmet with a CSP that allows only the server's own scripts and styles; HSTS only on https requests
 //   (directly, or via X-Forwarded-Proto with TRUST_PROXY).
-// - @fastify/rate-limit on /api/v1 and /trpc: `rateLimitPerMinute` requests per API key (per client IP when the
-//   request carries no well-formed key).
+// - @fastify/rate-limit on /api/v1 and /trpc: `rateLimitPerMinute` requests per API key that verified (per client IP
+//   for every other request, forged or unknown keys included: see ApiKeyBuckets).
 // - Failed authentication: after `authFailuresPerMinute` 401 answers to one client IP within a minute, that IP
 //   gets 429 for the rest of the window (guessing keys gets slow fast).
 // Counters live in this process: with several API replicas each enforces its own limits.
@@ -13,7 +13,7 @@ import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 
-import { bearerToken, parseApiKey } from "@btick/auth";
+import { bearerToken, hashApiKey, parseApiKey, verifyApiKey } from "@btick/auth";
 import { errorEnvelope, REST_BASE_PATH } from "@btick/contract";
 
 import { sendEnvelope } from "./errors.ts";
@@ -21,10 +21,12 @@ import { requestPath } from "./requestPath.ts";
 import { FixedWindowCounter } from "./windowCounter.ts";
 
 export interface SecurityOptions {
-  /** Requests per minute per API key (or client IP) under /api/v1 and /trpc; 0 disables. */
+  /** Requests per minute per verified API key (or client IP) under /api/v1 and /trpc; 0 disables. */
   rateLimitPerMinute: number;
   /** 401 answers per minute per client IP before that IP is refused with 429; 0 disables. */
   authFailuresPerMinute: number;
+  /** The keys that verified (shared with the API's context factory, which reports authentications); default: a new one. */
+  buckets?: ApiKeyBuckets;
 }
 
 const WINDOW_MS = 60_000;
@@ -55,12 +57,65 @@ export const isApiPath = (url: string) => url.startsWith(`${REST_BASE_PATH}/`) |
 const isHealthPath = (url: string) => url === `${REST_BASE_PATH}/health` || url === `${REST_BASE_PATH}/health/`;
 const isLimitedPath = (url: string) => isApiPath(url) && !isHealthPath(url);
 
-/** Rate-limit bucket: the API key's public prefix when the bearer token is a well-formed key, else the client IP. */
-export function rateLimitKey(request: FastifyRequest): string {
+/** The bearer token of a request that presents a well-formed API key, with the key's public prefix. */
+function presentedKey(request: FastifyRequest): { token: string; prefix: string } | null {
   const auth = request.headers.authorization;
   const token = bearerToken(typeof auth === "string" ? auth : undefined);
   const parsed = token === null ? null : parseApiKey(token);
-  return parsed ? `key:${parsed.prefix}` : `ip:${request.ip}`;
+  return parsed && token !== null ? { token, prefix: parsed.prefix } : null;
+}
+
+/**
+ * Chooses the rate-limit bucket of a request. The limiter runs before authentication (which needs the database), so
+ * it recognizes a key by the SHA-256 of the keys that authenticated earlier in this process: such a key is counted
+ * in a bucket of its own, whatever address it comes from. Every other request is counted against its client IP,
+ * including one carrying an unknown, revoked or forged `skd_<prefix>_…` token: knowing a key's public prefix does
+ * not let anyone spend that key's requests. A key's first request (per process) is therefore counted against the
+ * IP; the context factory charges it to the key as well once the key has verified (`authenticated`).
+ */
+export class ApiKeyBuckets {
+  /** Key prefix → lowercase hex SHA-256 of the whole key, in insertion order (the oldest is dropped when full). */
+  private readonly verified = new Map<string, string>();
+  /** Requests presenting a well-formed key that were counted against their IP. */
+  private readonly countedByIp = new WeakSet<FastifyRequest>();
+
+  constructor(private readonly maxKeys = 10_000) {}
+
+  private isVerified(key: { token: string; prefix: string }): boolean {
+    const hash = this.verified.get(key.prefix);
+    return hash !== undefined && verifyApiKey(key.token, hash);
+  }
+
+  /** The request's bucket: `key:<prefix>` for a key that verified before, else `ip:<client ip>`. */
+  bucketFor(request: FastifyRequest): string {
+    const key = presentedKey(request);
+    if (key && this.isVerified(key)) return `key:${key.prefix}`;
+    if (key) this.countedByIp.add(request);
+    return `ip:${request.ip}`;
+  }
+
+  /**
+   * Reports how the request's bearer key fared in authentication: a key that verified is remembered, one that no
+   * longer does (revoked, expired) forgotten. True when the request was counted against its IP although its key
+   * verified, so the caller should charge it to the key too.
+   */
+  authenticated(request: FastifyRequest, verified: boolean): boolean {
+    const key = presentedKey(request);
+    if (!key) return false;
+    if (!verified) {
+      if (this.isVerified(key)) this.verified.delete(key.prefix);
+      return false;
+    }
+    if (!this.isVerified(key)) {
+      this.verified.delete(key.prefix);
+      if (this.verified.size >= this.maxKeys) {
+        const oldest = this.verified.keys().next();
+        if (!oldest.done) this.verified.delete(oldest.value);
+      }
+      this.verified.set(key.prefix, hashApiKey(key.token.trim()));
+    }
+    return this.countedByIp.has(request);
+  }
 }
 
 /** The 429 message of the per-key rate limit (also used for the extra calls of a tRPC batch). */
@@ -95,11 +150,12 @@ async function security(app: FastifyInstance, opts: SecurityOptions): Promise<vo
   }
 
   if (opts.rateLimitPerMinute > 0) {
+    const buckets = opts.buckets ?? new ApiKeyBuckets();
     await app.register(rateLimit, {
       global: true,
       max: opts.rateLimitPerMinute,
       timeWindow: WINDOW_MS,
-      keyGenerator: rateLimitKey,
+      keyGenerator: (request) => buckets.bucketFor(request),
       allowList: (request) => !isLimitedPath(requestPath(request)),
       errorResponseBuilder: (_request, context) => ({ statusCode: 429, message: rateLimitExceededMessage(context.max, context.ttl) }),
     });

@@ -3,9 +3,9 @@
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 
-import { appRouter, createContext, errorEnvelope, TRPC_MAX_BATCH_SIZE, type AppRouter, type SecretsOptions, type JobLimits } from "@btick/contract";
-import type { Db } from "@btick/db";
+import { appRouter, errorEnvelope, TRPC_MAX_BATCH_SIZE, type AppRouter } from "@btick/contract";
 
+import { apiContextFactory, type ApiContextOptions } from "./apiContext.ts";
 import { sendEnvelope } from "./errors.ts";
 import { mediaType, UnsupportedMediaTypeError } from "./jsonBody.ts";
 import { rateLimitExceededMessage } from "./security.ts";
@@ -25,7 +25,7 @@ function hasBody(request: FastifyRequest): boolean {
   return request.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
 
-export async function trpcPlugin(app: FastifyInstance, opts: { db: Db; secrets?: SecretsOptions | undefined; limits?: JobLimits | undefined }): Promise<void> {
+export async function trpcPlugin(app: FastifyInstance, opts: ApiContextOptions): Promise<void> {
   // tRPC takes application/json only here (no procedure takes files): refuse other bodies before its own form-data
   // and binary handling sees them.
   app.addHook("onRequest", async (request, reply) => {
@@ -51,12 +51,13 @@ export async function trpcPlugin(app: FastifyInstance, opts: { db: Db; secrets?:
     });
   }
 
+  const createContext = apiContextFactory(app, opts);
   await app.register(fastifyTRPCPlugin, {
     prefix: PREFIX,
     trpcOptions: {
       router: appRouter,
       maxBatchSize: TRPC_MAX_BATCH_SIZE,
-      createContext: ({ req }) => createContext({ db: opts.db, authorization: req.headers.authorization, secrets: opts.secrets, limits: opts.limits }),
+      createContext: ({ req }) => createContext(req, trpcCallCount(req)),
       onError({ error, path, req }) {
         if (error.code === "INTERNAL_SERVER_ERROR") req.log.error({ err: error.cause ?? error, path }, "procedure failed");
       },

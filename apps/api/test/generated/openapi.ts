@@ -410,7 +410,7 @@ export interface components {
             status: number;
             error: {
                 /** @enum {string} */
-                error_code: "INVALID_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "NOT_ALLOWED" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "SERVICE_UNAVAILABLE" | "INTERNAL_SERVER_ERROR";
+                error_code: "INVALID_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "REQUEST_HEADER_FIELDS_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "INTERNAL_SERVER_ERROR";
                 error_message: string;
             };
             /** @description Present only for validation failures: one entry per invalid field (snake_case, nested as `headers.X-Foo`), at most 50; when there are more, a last entry with field `*` says how many were left out. */
@@ -585,10 +585,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -877,10 +877,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. Also the tenant's job quota (`TENANT_MAX_JOBS`): that 429 has no `Retry-After`, since waiting does not help; delete jobs first. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. Also the tenant's job quota (`TENANT_MAX_JOBS`): that 429 has no `Retry-After`, since waiting does not help; delete jobs first. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -1074,10 +1074,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -1238,10 +1238,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -1558,10 +1558,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -1755,10 +1755,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -1952,10 +1952,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -2118,10 +2118,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -2327,10 +2327,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -2575,10 +2575,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -2778,10 +2778,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -2991,10 +2991,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -3163,10 +3163,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -3385,10 +3385,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. Also the tenant's quota of active API keys (`TENANT_MAX_API_KEYS`; revoked and expired keys do not count): that 429 has no `Retry-After`, since waiting does not help; revoke keys first. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;
@@ -3404,7 +3404,7 @@ export interface operations {
                      *       "status": 429,
                      *       "error": {
                      *         "error_code": "TOO_MANY_REQUESTS",
-                     *         "error_message": "rate limit exceeded: at most 600 requests per minute; retry in 12 seconds"
+                     *         "error_message": "API key quota reached: a tenant can have at most 100 active API keys; revoke keys before creating more"
                      *       }
                      *     }
                      */
@@ -3563,10 +3563,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests: the API key (or, without a key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests: the API key (or, for a request without a valid key, the client IP) used up its requests for the minute (`API_RATE_LIMIT_PER_MINUTE`, per key; each call of a tRPC batch counts), or the client IP is locked out for the rest of the minute after too many failed authentications (`API_AUTH_FAILURES_PER_MINUTE`). `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
-                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the job quota). */
+                    /** @description Seconds until the request may be retried (rate limit and lockout; absent for the quotas). */
                     "Retry-After"?: number;
                     /** @description Requests allowed per minute (rate limit only). */
                     "X-RateLimit-Limit"?: number;

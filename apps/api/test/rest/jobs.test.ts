@@ -303,9 +303,10 @@ describe("PATCH /jobs/{jobId}", () => {
       name: job.name,
       method: job.method.toLowerCase(),
       url: job.url,
-      // The secret header sent back as read (masked), the body with its keys in another order.
+      // The secret header sent back as read (masked), the body as read (its key order is part of it: see
+      // job-body.test.ts).
       headers: { Authorization: "***", "X-A": "1" },
-      body: { b: { c: [1, 2] }, a: 1 },
+      body: { a: 1, b: { c: [1, 2] } },
       cron_expression: ` ${job.cron_expression} `,
       timezone: "utc",
       retry_max: job.retry_max,

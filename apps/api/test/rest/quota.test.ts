@@ -1,17 +1,18 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- black-box tests read untyped JSON bodies */
-// TENANT_MAX_JOBS is a hard limit: concurrent creates (parallel requests over real HTTP, one tRPC batch) never
-// leave a tenant with more jobs than allowed.
+// TENANT_MAX_JOBS and TENANT_MAX_API_KEYS are hard limits: concurrent creates (parallel requests over real HTTP,
+// one tRPC batch) never leave a tenant with more jobs or active keys than allowed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { setup, validJob, type Harness } from "./harness.ts";
 
 const MAX_JOBS = 20;
+const MAX_KEYS = 6;
 
 let h: Harness;
 let baseUrl: string;
 
 beforeAll(async () => {
-  h = await setup({ limits: { maxJobsPerTenant: MAX_JOBS } });
+  h = await setup({ limits: { maxJobsPerTenant: MAX_JOBS, maxApiKeysPerTenant: MAX_KEYS } });
   baseUrl = await h.app.listen({ port: 0, host: "127.0.0.1" });
 }, 60_000);
 afterAll(async () => {
@@ -88,5 +89,43 @@ describe("job quota under concurrency", () => {
     await h.db.job.delete({ where: { id: one.id } });
     expect((await create()).status).toBe(201);
     expect((await create()).status).toBe(429);
+  });
+});
+
+describe("API key quota under concurrency", () => {
+  const createKey = (rawKey: string, name: string) =>
+    fetch(`${baseUrl}/api/v1/api-keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${rawKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ name, scopes: ["jobs:read"] }),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+
+  it("20 parallel POST /api-keys with 3 active slots left: 3 are created, the rest answer 429, revoked keys do not count", async () => {
+    const t = await h.tenant();
+    // Active: the tenant's own key and 2 more; a revoked key does not count.
+    await h.addKey(t.tenantId);
+    await h.addKey(t.tenantId);
+    await h.addKey(t.tenantId, undefined, { revokedAt: new Date() });
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => createKey(t.rawKey, `parallel ${i}`)));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(MAX_KEYS - 3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20 - (MAX_KEYS - 3));
+    for (const r of responses.filter((x) => x.status === 429)) {
+      expect(r.body).toEqual({
+        status: 429,
+        error: {
+          error_code: "TOO_MANY_REQUESTS",
+          error_message: `API key quota reached: a tenant can have at most ${MAX_KEYS} active API keys; revoke keys before creating more`,
+        },
+      });
+    }
+    expect(await h.db.apiKey.count({ where: { tenantId: t.tenantId, revokedAt: null } })).toBe(MAX_KEYS);
+
+    // Revoking one frees its slot.
+    const created = responses.find((r) => r.status === 201)?.body.api_key;
+    const revoke = await fetch(`${baseUrl}/api/v1/api-keys/${created.id}/revoke`, { method: "POST", headers: { authorization: `Bearer ${t.rawKey}` } });
+    expect(revoke.status).toBe(200);
+    expect((await createKey(t.rawKey, "after revoke")).status).toBe(201);
+    expect((await createKey(t.rawKey, "one too many")).status).toBe(429);
   });
 });

@@ -19,7 +19,7 @@ export const apiKeysRouter = {
     })
     .input(apiKeyCreateInput)
     .output(apiKeyCreatedOutput)
-    .mutation(({ ctx, input }) => createApiKey(ctx.db, ctx.principal, input)),
+    .mutation(({ ctx, input }) => createApiKey(ctx.db, ctx.principal, input, ctx.limits)),
 
   list: scopedProcedure("keys:read")
     .meta({ openapi: { method: "GET", path: "/api-keys", tags, summary: "List API keys, newest first (revoked included)", protect: true } })

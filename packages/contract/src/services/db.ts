@@ -3,9 +3,12 @@ import { TRPCError } from "@trpc/server";
 
 import { Prisma, type Db } from "@btick/db";
 
-/** The database clock (schedules are computed against it, like the worker does). */
+/**
+ * The database clock (schedules are computed against it, like the worker does). The statement's start rather than
+ * the transaction's (`now()`): in a transaction that waited for a row lock, that is the time after the wait.
+ */
 export async function dbNow(db: Db | Prisma.TransactionClient): Promise<Date> {
-  const rows = await db.$queryRaw<{ now: Date }[]>`select now() as now`;
+  const rows = await db.$queryRaw<{ now: Date }[]>`select statement_timestamp() as now`;
   const now = rows[0]?.now;
   if (!now) throw new Error("select now() returned no row");
   return now;

@@ -84,8 +84,28 @@ async function findJob(db: Db, tenantId: string, jobId: string): Promise<Job> {
   return job;
 }
 
+/** A job state change waits for the row lock held by another change (or a worker's claim); bound that wait. */
+const STATE_CHANGE_TRANSACTION = { maxWait: 5_000, timeout: 10_000 };
+
+/**
+ * Locks the job's row for the rest of the transaction (`select … for update`), then reads it. Every change whose new
+ * values depend on the stored ones (PATCH, resume) reads the job this way: a concurrent change of the same job
+ * (another request, a worker's claim, which locks the row too) either commits before the read or waits for this
+ * transaction, so `enabled` and `next_run_at` are always written from the job's current cron expression, timezone and
+ * enabled flag, never from a stale copy.
+ */
+async function lockJob(tx: Prisma.TransactionClient, tenantId: string, jobId: string): Promise<Job> {
+  const locked = await tx.$queryRaw<{ id: string }[]>`
+select jobs.id from jobs as jobs where jobs.id = ${jobId}::uuid and jobs.tenant_id = ${tenantId}::uuid for update`;
+  if (locked.length === 0) throw notFound("job");
+  // Read after the lock is granted: this statement sees the latest committed version of the row.
+  const job = await tx.job.findUnique({ where: { id: jobId } });
+  if (!job) throw notFound("job");
+  return job;
+}
+
 export async function getJob(db: Db, tenantId: string, jobId: string, secrets: SecretsOptions = defaultSecrets()): Promise<JobOutput> {
-  return toJob(await findJob(db, tenantId, jobId), secrets);
+  return present(db, await findJob(db, tenantId, jobId), secrets);
 }
 
 export async function listJobs(
@@ -99,7 +119,7 @@ export async function listJobs(
   if (input.q) conditions.push(Prisma.sql`name ilike ${likePattern(input.q)}`);
   const page = await pageOfIds(db, { table: "jobs", orderColumn: "created_at", conditions, cursor: input.cursor, limit: input.limit });
   const rows = page.ids.length > 0 ? await db.job.findMany({ where: { id: { in: page.ids }, tenantId } }) : [];
-  const now = new Date();
+  const now = await displayNow(db, rows);
   return { jobs: inIdOrder(page.ids, rows).map((j) => toJob(j, secrets, now)), next_cursor: page.nextCursor };
 }
 
@@ -118,57 +138,57 @@ export async function updateJob(
   patch: JobPatch,
   secrets: SecretsOptions = defaultSecrets(),
 ): Promise<JobOutput> {
-  const current = await findJob(db, tenantId, jobId);
-  // Headers are replaced as a whole; a secret header sent back as the mask keeps its stored value.
-  const sealed = patch.headers === undefined ? null : sealHeaders(patch.headers, { tenantId, secrets, stored: current });
-  const merged = {
-    method: patch.method ?? current.method,
-    body: patch.body === undefined ? current.body : patch.body,
-    cron_expression: patch.cron_expression ?? current.cronExpression,
-    timezone: patch.timezone ?? current.timezone,
-    enabled: patch.enabled ?? current.enabled,
-  };
-  const issues = [...crossFieldIssues(merged), ...(sealed?.issues ?? [])];
-  if (issues.length > 0) throw validationError(issues);
+  // Read, merge and write under the job's row lock, so the merge is made against what is actually stored.
+  const { job, wake } = await db.$transaction(async (tx) => {
+    const current = await lockJob(tx, tenantId, jobId);
+    // Headers are replaced as a whole; a secret header sent back as the mask keeps its stored value.
+    const sealed = patch.headers === undefined ? null : sealHeaders(patch.headers, { tenantId, secrets, stored: current });
+    const merged = {
+      method: patch.method ?? current.method,
+      body: patch.body === undefined ? current.body : patch.body,
+      cron_expression: patch.cron_expression ?? current.cronExpression,
+      timezone: patch.timezone ?? current.timezone,
+      enabled: patch.enabled ?? current.enabled,
+    };
+    const issues = [...crossFieldIssues(merged), ...(sealed?.issues ?? [])];
+    if (issues.length > 0) throw validationError(issues);
 
-  const scheduleChanged =
-    merged.cron_expression !== current.cronExpression || merged.timezone !== current.timezone || merged.enabled !== current.enabled;
-  /** The new value when the patch gives one that differs from the stored value, else undefined (not written). */
-  const changed = <T>(next: T | undefined, stored: unknown): T | undefined =>
-    next === undefined || isDeepStrictEqual(next, stored) ? undefined : next;
-  const headersChanged =
-    sealed !== null && !(isDeepStrictEqual(sealed.headers, current.headers) && isDeepStrictEqual(sealed.secretHeaders, current.secretHeaders));
-  const body = changed(patch.body, current.body);
-  const data: Prisma.JobUpdateInput = {
-    name: changed(patch.name, current.name),
-    method: changed(patch.method, current.method),
-    url: changed(patch.url, current.url),
-    headers: headersChanged ? sealed.headers : undefined,
-    secretHeaders: headersChanged ? sealed.secretHeaders : undefined,
-    body: body === undefined ? undefined : jsonOrDbNull(body),
-    cronExpression: changed(patch.cron_expression, current.cronExpression),
-    timezone: changed(patch.timezone, current.timezone),
-    retryMax: changed(patch.retry_max, current.retryMax),
-    timeoutSeconds: changed(patch.timeout_seconds, current.timeoutSeconds),
-    enabled: changed(patch.enabled, current.enabled),
-    concurrencyPolicy: changed(patch.concurrency_policy, current.concurrencyPolicy),
-    misfirePolicy: changed(patch.misfire_policy, current.misfirePolicy),
-    misfireCatchUpMax: changed(patch.misfire_catch_up_max, current.misfireCatchUpMax),
-    // null clears the per-job cap (merge patch).
-    maxRuns: changed(patch.max_runs, current.maxRuns),
-  };
-  if (scheduleChanged) {
-    data.nextRunAt = merged.enabled ? nextRunAfter(merged.cron_expression, merged.timezone, await dbNow(db)) : null;
-  }
-  if (Object.values(data).every((v) => v === undefined)) return toJob(current, secrets);
-  try {
-    const job = await db.job.update({ where: { id: jobId, tenantId }, data });
-    if (scheduleChanged && job.enabled) await wakeWorkers(db);
-    return toJob(job, secrets);
-  } catch (err) {
-    if (isRecordNotFound(err)) throw notFound("job");
-    throw err;
-  }
+    const scheduleChanged =
+      merged.cron_expression !== current.cronExpression || merged.timezone !== current.timezone || merged.enabled !== current.enabled;
+    /** The new value when the patch gives one that differs from the stored value, else undefined (not written). */
+    const changed = <T>(next: T | undefined, stored: unknown): T | undefined =>
+      next === undefined || isDeepStrictEqual(next, stored) ? undefined : next;
+    const headersChanged =
+      sealed !== null && !(isDeepStrictEqual(sealed.headers, current.headers) && isDeepStrictEqual(sealed.secretHeaders, current.secretHeaders));
+    // A body is compared as text: it is stored and sent as written, so reordering its keys is a change.
+    const body = patch.body === undefined || JSON.stringify(patch.body) === JSON.stringify(current.body) ? undefined : patch.body;
+    const data: Prisma.JobUpdateInput = {
+      name: changed(patch.name, current.name),
+      method: changed(patch.method, current.method),
+      url: changed(patch.url, current.url),
+      headers: headersChanged ? sealed.headers : undefined,
+      secretHeaders: headersChanged ? sealed.secretHeaders : undefined,
+      body: body === undefined ? undefined : jsonOrDbNull(body),
+      cronExpression: changed(patch.cron_expression, current.cronExpression),
+      timezone: changed(patch.timezone, current.timezone),
+      retryMax: changed(patch.retry_max, current.retryMax),
+      timeoutSeconds: changed(patch.timeout_seconds, current.timeoutSeconds),
+      enabled: changed(patch.enabled, current.enabled),
+      concurrencyPolicy: changed(patch.concurrency_policy, current.concurrencyPolicy),
+      misfirePolicy: changed(patch.misfire_policy, current.misfirePolicy),
+      misfireCatchUpMax: changed(patch.misfire_catch_up_max, current.misfireCatchUpMax),
+      // null clears the per-job cap (merge patch).
+      maxRuns: changed(patch.max_runs, current.maxRuns),
+    };
+    if (scheduleChanged) {
+      data.nextRunAt = merged.enabled ? nextRunAfter(merged.cron_expression, merged.timezone, await dbNow(tx)) : null;
+    }
+    if (Object.values(data).every((v) => v === undefined)) return { job: current, wake: false };
+    const updated = await tx.job.update({ where: { id: jobId }, data });
+    return { job: updated, wake: scheduleChanged && updated.enabled };
+  }, STATE_CHANGE_TRANSACTION);
+  if (wake) await wakeWorkers(db);
+  return present(db, job, secrets);
 }
 
 export async function deleteJob(db: Db, tenantId: string, jobId: string): Promise<void> {
@@ -176,28 +196,31 @@ export async function deleteJob(db: Db, tenantId: string, jobId: string): Promis
   if (count === 0) throw notFound("job");
 }
 
-/** Pausing clears next_run_at, so a paused job never shows a stale next run. Idempotent. */
+/**
+ * Pausing clears next_run_at, so a paused job never shows a stale next run. Idempotent. One UPDATE that depends on
+ * nothing it read, so it needs no lock of its own: it waits for a concurrent change of the row and then applies.
+ */
 export async function pauseJob(db: Db, tenantId: string, jobId: string, secrets: SecretsOptions = defaultSecrets()): Promise<JobOutput> {
   try {
-    return toJob(await db.job.update({ where: { id: jobId, tenantId }, data: { enabled: false, nextRunAt: null } }), secrets);
+    return await present(db, await db.job.update({ where: { id: jobId, tenantId }, data: { enabled: false, nextRunAt: null } }), secrets);
   } catch (err) {
     if (isRecordNotFound(err)) throw notFound("job");
     throw err;
   }
 }
 
-/** Resuming always recomputes next_run_at from now: missed slots are skipped. */
+/**
+ * Resuming always recomputes next_run_at from now: missed slots are skipped. The schedule is read under the row
+ * lock, so a concurrent cron or timezone change is either seen or applied after this one.
+ */
 export async function resumeJob(db: Db, tenantId: string, jobId: string, secrets: SecretsOptions = defaultSecrets()): Promise<JobOutput> {
-  const current = await findJob(db, tenantId, jobId);
-  const nextRunAt = nextRunAfter(current.cronExpression, current.timezone, await dbNow(db));
-  try {
-    const job = await db.job.update({ where: { id: jobId, tenantId }, data: { enabled: true, nextRunAt } });
-    await wakeWorkers(db);
-    return toJob(job, secrets);
-  } catch (err) {
-    if (isRecordNotFound(err)) throw notFound("job");
-    throw err;
-  }
+  const job = await db.$transaction(async (tx) => {
+    const current = await lockJob(tx, tenantId, jobId);
+    const nextRunAt = nextRunAfter(current.cronExpression, current.timezone, await dbNow(tx));
+    return tx.job.update({ where: { id: jobId }, data: { enabled: true, nextRunAt } });
+  }, STATE_CHANGE_TRANSACTION);
+  await wakeWorkers(db);
+  return present(db, job, secrets);
 }
 
 /** Queues a manual run (also for paused jobs); a worker turns the trigger into a run. */
@@ -219,7 +242,8 @@ export async function triggerJob(db: Db, principal: Principal, jobId: string): P
 /**
  * Replaces the signing secret. The old one stays in use (requests carry both signatures) until
  * `previous_secret_expires_in_seconds` (default: the configured window) has passed; 0 drops it at once.
- * A job created before signing existed gets its first secret this way.
+ * A job created before signing existed gets its first secret this way. The window is computed by the database
+ * (`now() + ttl` in the UPDATE), the clock the worker compares it with.
  */
 export async function rotateSigningSecret(
   db: Db,
@@ -231,18 +255,33 @@ export async function rotateSigningSecret(
   const ttlSeconds = input.previous_secret_expires_in_seconds ?? secrets.previousSigningSecretTtlSeconds;
   const keepPrevious = current.signingSecret !== null && ttlSeconds > 0;
   const signingSecret = generateWebhookSecret();
-  const now = await dbNow(db);
   // Fenced on the secret read above, so two concurrent rotations cannot both keep the same "previous".
-  const { count } = await db.job.updateMany({
-    where: { id: input.jobId, tenantId, signingSecret: current.signingSecret },
-    data: {
-      signingSecret: secrets.keyring.seal(signingSecret, secretContext(tenantId)),
-      signingSecretPrevious: keepPrevious ? current.signingSecret : null,
-      signingSecretPreviousExpiresAt: keepPrevious ? new Date(now.getTime() + ttlSeconds * 1000) : null,
-    },
-  });
-  if (count === 0) throw new TRPCError({ code: "CONFLICT", message: "the signing secret was rotated concurrently; retry" });
-  return { job: toJob(await findJob(db, tenantId, input.jobId), secrets), signing_secret: signingSecret };
+  const rows = await db.$queryRaw<{ db_now: Date }[]>`
+update jobs as jobs
+set signing_secret = ${secrets.keyring.seal(signingSecret, secretContext(tenantId))}::text,
+  signing_secret_previous = case when ${keepPrevious}::boolean then jobs.signing_secret end,
+  signing_secret_previous_expires_at = case when ${keepPrevious}::boolean then now() + ${ttlSeconds}::int * interval '1 second' end,
+  updated_at = now()
+where jobs.id = ${input.jobId}::uuid and jobs.tenant_id = ${tenantId}::uuid
+  and jobs.signing_secret is not distinct from ${current.signingSecret}::text
+returning now() as db_now`;
+  const now = rows[0]?.db_now;
+  if (!now) throw new TRPCError({ code: "CONFLICT", message: "the signing secret was rotated concurrently; retry" });
+  return { job: toJob(await findJob(db, tenantId, input.jobId), secrets, now), signing_secret: signingSecret };
+}
+
+/**
+ * The time a job is shown at. A rotated signing secret's window (`signing_secret_previous_expires_at`, shown only
+ * while it is open) is on the database clock, so it is compared with the database's; read only when some job has one.
+ */
+async function displayNow(db: Db, jobs: readonly Job[]): Promise<Date> {
+  const rotating = jobs.some((j) => j.signingSecretPrevious !== null && j.signingSecretPreviousExpiresAt !== null);
+  return rotating ? await dbNow(db) : new Date();
+}
+
+/** A job as answered: serialized against displayNow. */
+async function present(db: Db, job: Job, secrets: SecretsOptions): Promise<JobOutput> {
+  return toJob(job, secrets, await displayNow(db, [job]));
 }
 
 function toJob(job: Job, secrets: SecretsOptions, now?: Date): JobOutput {

@@ -1,6 +1,6 @@
 // Per-tenant quotas and the API side of the outbound-call policy, checked by jobs.create and jobs.update after
 // the input schema: literal private/loopback IP (and `localhost`) URLs, the minimum interval between two fires,
-// and the number of jobs a tenant may have.
+// and the number of jobs a tenant may have; apiKeys.create checks the number of active API keys.
 import { TRPCError } from "@trpc/server";
 
 import type { Prisma } from "@btick/db";
@@ -16,6 +16,11 @@ export interface JobLimits {
   allowedHosts: readonly string[];
   /** Jobs one tenant may have. */
   maxJobsPerTenant: number;
+  /**
+   * Active (neither revoked nor expired) API keys one tenant may have. Each key has its own rate-limit budget, so
+   * this also bounds a tenant's total request rate.
+   */
+  maxApiKeysPerTenant: number;
   /** Minimum seconds between two consecutive fires of a job's schedule. */
   minIntervalSeconds: number;
 }
@@ -24,6 +29,7 @@ export const DEFAULT_JOB_LIMITS: JobLimits = {
   allowPrivateNetworks: false,
   allowedHosts: [],
   maxJobsPerTenant: 1000,
+  maxApiKeysPerTenant: 100,
   minIntervalSeconds: 1,
 };
 
@@ -101,6 +107,28 @@ export async function checkJobQuota(tx: Prisma.TransactionClient, tenantId: stri
     throw new TRPCError({
       code: "TOO_MANY_REQUESTS",
       message: `job quota reached: a tenant can have at most ${limits.maxJobsPerTenant} jobs; delete jobs before creating more`,
+    });
+  }
+}
+
+/** Namespace of the per-tenant advisory lock that serializes API-key creation (second key: the tenant). */
+const API_KEY_QUOTA_LOCK_NAMESPACE = 7315;
+
+/**
+ * 429 when the tenant already has its maximum number of active API keys (neither revoked nor expired, by the
+ * database clock). Like checkJobQuota: call it inside the transaction that inserts the key; it takes a per-tenant
+ * lock held until that transaction ends, so concurrent creates count and insert one after the other.
+ */
+export async function checkApiKeyQuota(tx: Prisma.TransactionClient, tenantId: string, limits: JobLimits): Promise<void> {
+  await tx.$executeRaw`select pg_advisory_xact_lock(${API_KEY_QUOTA_LOCK_NAMESPACE}::int, hashtext(${tenantId}::text))`;
+  const rows = await tx.$queryRaw<{ active: number }[]>`
+select count(*)::int as active
+from api_keys as keys
+where keys.tenant_id = ${tenantId}::uuid and keys.revoked_at is null and (keys.expires_at is null or keys.expires_at > now())`;
+  if ((rows[0]?.active ?? 0) >= limits.maxApiKeysPerTenant) {
+    throw new TRPCError({
+      code: "TOO_MANY_REQUESTS",
+      message: `API key quota reached: a tenant can have at most ${limits.maxApiKeysPerTenant} active API keys; revoke keys before creating more`,
     });
   }
 }
