@@ -18,7 +18,8 @@ export interface ErrorEnvelope {
   validation?: FieldIssue[];
 }
 
-const CODES: Record<number, string> = {
+/** The `error_code` of each status the API answers with; every other status is INTERNAL_SERVER_ERROR. */
+export const ERROR_CODES_BY_STATUS = {
   400: "INVALID_REQUEST",
   401: "UNAUTHORIZED",
   403: "FORBIDDEN",
@@ -31,10 +32,10 @@ const CODES: Record<number, string> = {
   429: "TOO_MANY_REQUESTS",
   431: "REQUEST_HEADER_FIELDS_TOO_LARGE",
   503: "SERVICE_UNAVAILABLE",
-};
+} as const satisfies Record<number, string>;
 
 export function errorCodeForStatus(status: number): string {
-  return CODES[status] ?? "INTERNAL_SERVER_ERROR";
+  return (ERROR_CODES_BY_STATUS as Record<number, string>)[status] ?? "INTERNAL_SERVER_ERROR";
 }
 
 export const INTERNAL_ERROR_MESSAGE = "internal server error";

@@ -27,6 +27,7 @@ import {
   RUN_STATUSES,
   TRIGGER_TYPES,
 } from "../../../packages/contract/src/schemas/index.ts";
+import { ERROR_CODES_BY_STATUS } from "../../../packages/contract/src/errors.ts";
 
 export const PROCEDURES = [
   ["jobs", "create"],
@@ -200,6 +201,13 @@ export function generateTypes(): string {
     out.push(`/** ${doc} */`, `export const ${constName} = ${JSON.stringify(values)} as const;`);
     out.push(`export type ${name} = (typeof ${constName})[number];`, "");
   }
+  out.push(
+    "/** The API's `error_code` for each HTTP status it answers with (any other status: INTERNAL_SERVER_ERROR). */",
+    `export const API_ERROR_CODES_BY_STATUS = ${JSON.stringify(ERROR_CODES_BY_STATUS)} as const;`,
+    "/** Every `error_code` the API sends. */",
+    'export type ApiErrorCode = (typeof API_ERROR_CODES_BY_STATUS)[keyof typeof API_ERROR_CODES_BY_STATUS] | "INTERNAL_SERVER_ERROR";',
+    "",
+  );
   out.push("/** `method` as an input: the API accepts upper or lower case and stores it upper-case. */");
   out.push("export type HttpMethodInput = HttpMethod | Lowercase<HttpMethod>;", "");
   for (const m of models) {

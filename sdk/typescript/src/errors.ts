@@ -7,6 +7,8 @@
 // without a response (connection refused, DNS, timeout, cancellation) get status 0 and the codes NETWORK_ERROR,
 // TIMEOUT or ABORTED.
 
+import { API_ERROR_CODES_BY_STATUS, type ApiErrorCode } from "./generated/api-types.ts";
+
 /** One invalid input field: snake_case name (nested as `headers.X-Foo`) and a short message. */
 export interface FieldError {
   field: string;
@@ -25,18 +27,7 @@ export interface ErrorEnvelope {
  * 502), and the client-side codes for requests that got no usable response.
  */
 export type ErrorCode =
-  | "INVALID_REQUEST"
-  | "UNAUTHORIZED"
-  | "FORBIDDEN"
-  | "NOT_FOUND"
-  | "NOT_ALLOWED"
-  | "CONFLICT"
-  | "PAYLOAD_TOO_LARGE"
-  | "UNSUPPORTED_MEDIA_TYPE"
-  | "TOO_MANY_REQUESTS"
-  | "REQUEST_HEADER_FIELDS_TOO_LARGE"
-  | "SERVICE_UNAVAILABLE"
-  | "INTERNAL_SERVER_ERROR"
+  | ApiErrorCode
   | "BAD_GATEWAY"
   | "GATEWAY_TIMEOUT"
   /** Any other 4xx answer without an envelope. */
@@ -47,20 +38,11 @@ export type ErrorCode =
   | "TIMEOUT"
   | "ABORTED";
 
+/** The API's codes by status, plus the gateway statuses a proxy in front of it may answer with. */
 const CODES: Record<number, ErrorCode> = {
-  400: "INVALID_REQUEST",
-  401: "UNAUTHORIZED",
-  403: "FORBIDDEN",
-  404: "NOT_FOUND",
-  405: "NOT_ALLOWED",
-  409: "CONFLICT",
-  413: "PAYLOAD_TOO_LARGE",
-  415: "UNSUPPORTED_MEDIA_TYPE",
-  429: "TOO_MANY_REQUESTS",
-  431: "REQUEST_HEADER_FIELDS_TOO_LARGE",
+  ...API_ERROR_CODES_BY_STATUS,
   500: "INTERNAL_SERVER_ERROR",
   502: "BAD_GATEWAY",
-  503: "SERVICE_UNAVAILABLE",
   504: "GATEWAY_TIMEOUT",
 };
 
