@@ -81,7 +81,8 @@ describe("errors raised before a procedure runs", () => {
   it("431: headers over the server's limit keep their status and message", async () => {
     const { client } = await freshClient({ headers: { "x-padding": "a".repeat(20_000) } });
     const err = await rejection(client.jobs.list());
-    expect(err).toMatchObject({ status: 431, error_code: "REQUEST_HEADER_FIELDS_TOO_LARGE", message: "Exceeded maximum allowed HTTP header size" });
+    expect(err).toMatchObject({ status: 431, error_code: "REQUEST_HEADER_FIELDS_TOO_LARGE" });
+    expect(err.message).toMatch(/^request headers too large: /);
   });
 
   it("415: a body that is not JSON", async () => {
@@ -89,7 +90,8 @@ describe("errors raised before a procedure runs", () => {
       fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, "content-type": "text/plain" } }),
     });
     const err = await rejection(client.jobs.create({ name: "n", method: "POST", url: "https://example.com/", cron_expression: "0 * * * *" }));
-    expect(err).toMatchObject({ status: 415, error_code: "UNSUPPORTED_MEDIA_TYPE", message: "unsupported content type; send application/json" });
+    expect(err).toMatchObject({ status: 415, error_code: "UNSUPPORTED_MEDIA_TYPE" });
+    expect(err.message).toMatch(/^unsupported content type "text\/plain": send the body as JSON/);
   });
 });
 
