@@ -202,7 +202,7 @@ export function generateTypes(): string {
     out.push(`export type ${name} = (typeof ${constName})[number];`, "");
   }
   out.push(
-    "/** The API's `error_code` for each HTTP status it answers with (any other status: INTERNAL_SERVER_ERROR). */",
+    "/** The API's `error_code` for each HTTP status it answers with (every other status: INTERNAL_SERVER_ERROR). */",
     `export const API_ERROR_CODES_BY_STATUS = ${JSON.stringify(ERROR_CODES_BY_STATUS)} as const;`,
     "/** Every `error_code` the API sends. */",
     'export type ApiErrorCode = (typeof API_ERROR_CODES_BY_STATUS)[keyof typeof API_ERROR_CODES_BY_STATUS] | "INTERNAL_SERVER_ERROR";',

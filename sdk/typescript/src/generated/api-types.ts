@@ -28,7 +28,7 @@ export type ApiKeyState = (typeof API_KEY_STATES)[number];
 /** Permissions an API key can hold. */
 export const SCOPES = ["jobs:read", "jobs:write", "jobs:delete", "jobs:trigger", "runs:read", "keys:read", "keys:write"] as const;
 export type Scope = (typeof SCOPES)[number];
-/** The API's `error_code` for each HTTP status it answers with (any other status: INTERNAL_SERVER_ERROR). */
+/** The API's `error_code` for each HTTP status it answers with (every other status: INTERNAL_SERVER_ERROR). */
 export const API_ERROR_CODES_BY_STATUS = { "400": "INVALID_REQUEST", "401": "UNAUTHORIZED", "403": "FORBIDDEN", "404": "NOT_FOUND", "405": "NOT_ALLOWED", "408": "REQUEST_TIMEOUT", "409": "CONFLICT", "413": "PAYLOAD_TOO_LARGE", "415": "UNSUPPORTED_MEDIA_TYPE", "429": "TOO_MANY_REQUESTS", "431": "REQUEST_HEADER_FIELDS_TOO_LARGE", "503": "SERVICE_UNAVAILABLE" } as const;
 /** Every `error_code` the API sends. */
 export type ApiErrorCode = (typeof API_ERROR_CODES_BY_STATUS)[keyof typeof API_ERROR_CODES_BY_STATUS] | "INTERNAL_SERVER_ERROR";
