@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 
 import type { Db } from "@btick/db";
+import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
 import pino, { type Logger } from "pino";
+import { afterAll, afterEach, beforeAll } from "vitest";
 
 import { createWorker, type CreateWorkerArgs, type Worker } from "../src/worker.ts";
 import type { WorkerOptions } from "../src/options.ts";
@@ -32,15 +34,18 @@ export interface Target {
   close(): Promise<void>;
 }
 
+/** The target's default answer: 200 "ok". */
+export const okHandler: Handler = (_req, res) => {
+  res.writeHead(200, { "content-type": "text/plain" });
+  res.end("ok");
+};
+
 export async function startTarget(): Promise<Target> {
   const waiters: { n: number; resolve: () => void }[] = [];
   const target: Target = {
     url: "",
     requests: [],
-    handler: (_req, res) => {
-      res.writeHead(200, { "content-type": "text/plain" });
-      res.end("ok");
-    },
+    handler: okHandler,
     waitForRequests(n, timeoutMs = 5000) {
       if (target.requests.length >= n) return Promise.resolve();
       return new Promise((resolve, reject) => {
@@ -176,4 +181,69 @@ export function deferred<T = void>() {
   let resolve!: (v: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+export interface TestEnv {
+  readonly tdb: TestDatabase;
+  /** The file's database (tdb.prisma). */
+  readonly db: Db;
+  readonly target: Target;
+  readonly tenantId: string;
+  /** makeWorker on this file's database; every worker made here is stopped after its test, even a failed one. */
+  makeWorker(options?: Partial<WorkerOptions>, extra?: Omit<CreateWorkerArgs, "db" | "options">): Promise<Worker>;
+  /** Same, on another database client (a proxy, a second pool). */
+  makeWorkerOn(db: Db, options?: Partial<WorkerOptions>, extra?: Omit<CreateWorkerArgs, "db" | "options">): Promise<Worker>;
+}
+
+/**
+ * The setup every worker test file shares: a fresh database, a recording target and a tenant for the whole file;
+ * after each test, the workers it made are stopped, its jobs (with their runs) deleted and the target reset.
+ */
+export function useTestEnv(): TestEnv {
+  let tdb: TestDatabase | undefined;
+  let target: Target | undefined;
+  let tenantId: string | undefined;
+  const started: Worker[] = [];
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`${what} is only available inside tests (after beforeAll)`);
+    return v;
+  };
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    target = await startTarget();
+    tenantId = await createTenant(tdb.prisma);
+  });
+  afterAll(async () => {
+    await target?.close();
+    await tdb?.drop();
+  });
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((w) => w.stop({ graceMs: 0 })));
+    await tdb?.prisma.job.deleteMany();
+    if (target) {
+      target.requests.length = 0;
+      target.handler = okHandler;
+    }
+  });
+  const env: TestEnv = {
+    get tdb() {
+      return need(tdb, "tdb");
+    },
+    get db() {
+      return need(tdb, "db").prisma;
+    },
+    get target() {
+      return need(target, "target");
+    },
+    get tenantId() {
+      return need(tenantId, "tenantId");
+    },
+    makeWorker: (options, extra) => env.makeWorkerOn(env.db, options, extra),
+    async makeWorkerOn(db, options, extra) {
+      const w = await makeWorker(db, options, extra);
+      started.push(w);
+      return w;
+    },
+  };
+  return env;
 }
