@@ -118,27 +118,26 @@ describe("lost-run recovery", () => {
     await worker.stop();
   });
 
-  it("heartbeat keeps a long healthy run's lease alive so a sweeper never takes it", async () => {
+  it("the heartbeat renews the leases of in-flight runs, so a sweeper never takes a run whose worker lives", async () => {
     const job = await createJob(env.db, env.tenantId, { url: env.target.url });
-    env.target.handler = async (_req, res) => {
-      await sleep(1200);
-      res.end("slow but fine");
-    };
-    // Lease 300 ms, renewed every 100 ms; the run takes 1.2 s. Another worker sweeps all the while.
-    const worker = await env.makeWorker({ leaseMs: 300, pollIntervalMs: 50 });
-    const sweeper = await env.makeWorker({ sweepIntervalMs: 50, pollIntervalMs: 60_000, concurrency: 1 });
-    await worker.start();
-    await env.target.waitForRequests(1);
-    const first = await env.db.jobRun.findFirstOrThrow({ where: { jobId: job.id } });
-    await sweeper.start();
-    await sleep(500);
-    const mid = await env.db.jobRun.findFirstOrThrow({ where: { jobId: job.id } });
-    expect(mid.status).toBe("running");
-    expect((mid.leaseExpiresAt as Date).getTime()).toBeGreaterThan((first.leaseExpiresAt as Date).getTime());
-    await sleep(1000);
-    const done = await env.db.jobRun.findFirstOrThrow({ where: { jobId: job.id } });
-    expect(done.status).toBe("success");
-    await Promise.all([worker.stop(), sweeper.stop()]);
+    const hold = holdFirstResponse();
+    const worker = await env.makeWorker();
+    const pass = worker.runOnce(); // no heartbeat timer: the test calls heartbeat() itself
+    await hold.arrived;
+    // The lease is about to run out...
+    await env.db.$executeRaw`update job_runs set lease_expires_at = now() + interval '200 milliseconds' where job_id = ${job.id}::uuid`;
+    // ...and the heartbeat extends it by a whole lease (60 s here).
+    expect(await worker.heartbeat()).toBe(1);
+    const renewed = await env.db.$queryRaw<{ left_ms: number }[]>`
+select (extract(epoch from (runs.lease_expires_at - now())) * 1000)::float8 as left_ms from job_runs as runs where runs.job_id = ${job.id}::uuid`;
+    expect(renewed[0]?.left_ms).toBeGreaterThan(30_000);
+    // Well past the old expiry, a sweeper finds nothing to take.
+    await sleep(400);
+    const sweeper = await env.makeWorker();
+    expect(await sweeper.recoverLost()).toEqual([]);
+    hold.release();
+    expect(await pass).toEqual([{ status: "success", attempts: 1, recorded: true }]);
+    expect((await env.db.jobRun.findFirstOrThrow({ where: { jobId: job.id } })).status).toBe("success");
   });
 
   it("without a heartbeat, the same run would be lost (the previous test can fail)", async () => {

@@ -89,10 +89,9 @@ describe("retries", () => {
       res.writeHead(i === 0 ? 429 : 200, i === 0 ? { "retry-after": "3600" } : {});
       res.end();
     };
-    const t0 = Date.now();
-    const { run } = await runOne({ url: env.target.url, retryMax: 1 }, { retryAfterCapMs: 50 });
+    const { run, logText } = await runOne({ url: env.target.url, retryMax: 1 }, { retryAfterCapMs: 50 });
     expect(run.status).toBe("success");
-    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(logText).toContain("attempt 1 will be retried in 50 ms (Retry-After: 3600)");
   });
 
   it("does not retry a 404", async () => {
@@ -129,15 +128,11 @@ describe("timeouts", () => {
       if (i === 0) await new Promise((r) => setTimeout(r, 1500));
       if (!res.destroyed) res.end("late or fine");
     };
-    const t0 = Date.now();
     const { run } = await runOne({ url: env.target.url, retryMax: 1, timeoutSeconds: 30 }, { httpTimeoutMs: 300 });
-    const elapsed = Date.now() - t0;
     expect(run.attempts.map((a) => a.outcome)).toEqual(["timeout", "success"]);
     expect(run.attempts[0]?.errorMessage).toBe("timed out after 300 ms");
     expect(run.attempts[0]?.durationMs).toBeGreaterThanOrEqual(280);
-    expect(run.attempts[0]?.durationMs).toBeLessThan(900);
     expect(run.status).toBe("success");
-    expect(elapsed).toBeLessThan(1500);
   });
 
   it("uses the job's timeout when it is the smaller one", async () => {

@@ -9,60 +9,59 @@ async function notify(): Promise<void> {
   await env.db.$executeRaw`select pg_notify('btick_wakeup', '')`;
 }
 
+/** Polls `check` until it returns true (the test's own timeout bounds the wait). */
+async function until(check: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await check())) await sleep(20);
+}
+
+// The poll interval is an hour in these tests: any run that happens proves that something other than the poll
+// interval woke the worker. Timings (how soon) are measured by `pnpm bench`, not asserted here.
+const HOUR = 3_600_000;
+
 describe("continuous mode", () => {
   it("polls immediately at start", async () => {
     await createJob(env.db, env.tenantId, { url: env.target.url });
-    const worker = await env.makeWorker({ pollIntervalMs: 60_000 });
-    const t0 = Date.now();
+    const worker = await env.makeWorker({ pollIntervalMs: HOUR });
     await worker.start();
-    await env.target.waitForRequests(1, 2000);
-    expect(Date.now() - t0).toBeLessThan(1000);
+    await env.target.waitForRequests(1, 20_000);
   });
 
   it("wakes on NOTIFY btick_wakeup instead of waiting for the poll interval", async () => {
     const job = await createJob(env.db, env.tenantId, { url: env.target.url, nextRunAt: null, enabled: false });
-    const worker = await env.makeWorker({ pollIntervalMs: 60_000 }, { listenUrl: env.tdb.url });
+    const worker = await env.makeWorker({ pollIntervalMs: HOUR }, { listenUrl: env.tdb.url });
     await worker.start();
-    await sleep(200); // the first poll found nothing; the worker now sleeps for a minute
+    // The first pass found nothing; the worker now sleeps for an hour.
+    await until(() => worker.lastTickAt !== null);
     await env.db.manualTrigger.create({ data: { jobId: job.id } });
-    const t0 = Date.now();
     await notify();
-    await env.target.waitForRequests(1, 3000);
-    expect(Date.now() - t0).toBeLessThan(500);
+    await env.target.waitForRequests(1, 20_000);
   });
 
   it("without a notification it sleeps until the earliest next_run_at, not the full poll interval", async () => {
-    const worker = await env.makeWorker({ pollIntervalMs: 60_000 });
-    const due = new Date(Date.now() + 800);
-    await createJob(env.db, env.tenantId, { url: env.target.url, nextRunAt: due });
+    const worker = await env.makeWorker({ pollIntervalMs: HOUR });
+    const job = await createJob(env.db, env.tenantId, { url: env.target.url, nextRunAt: new Date(Date.now() + 800) });
     await worker.start();
-    await env.target.waitForRequests(1, 3000);
-    const lag = (env.target.requests[0]?.at ?? 0) - due.getTime();
-    expect(lag).toBeGreaterThanOrEqual(-5);
-    expect(lag).toBeLessThan(300);
+    await env.target.waitForRequests(1, 20_000);
+    // Claimed once due (database clock), not before.
+    const run = await env.db.jobRun.findFirstOrThrow({ where: { jobId: job.id } });
+    expect(run.startedAt.getTime()).toBeGreaterThanOrEqual(run.scheduledFor.getTime());
   });
 
   it("reconnects the LISTEN connection after it is killed", async () => {
     const job = await createJob(env.db, env.tenantId, { url: env.target.url, nextRunAt: null, enabled: false });
-    const worker = await env.makeWorker({ pollIntervalMs: 60_000 }, { listenUrl: env.tdb.url });
+    const worker = await env.makeWorker({ pollIntervalMs: HOUR }, { listenUrl: env.tdb.url });
     await worker.start();
-    await sleep(100);
+    await until(() => worker.lastTickAt !== null);
+    const tick = worker.lastTickAt;
     const killed = await env.db.$queryRaw<{ ok: boolean }[]>`
 select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name like 'btick-worker-listen:%' and datname = current_database()`;
     expect(killed).toHaveLength(1);
-    // Wait for the reconnect (first retry after 250 ms), then a notification must still wake the worker.
-    for (let i = 0; i < 40; i++) {
-      const rows = await env.db.$queryRaw<{ n: number }[]>`
-select count(*)::int as n from pg_stat_activity where application_name like 'btick-worker-listen:%' and datname = current_database()`;
-      if (rows[0]?.n === 1) break;
-      await sleep(50);
-    }
-    await sleep(100);
+    // A reconnected listener wakes the loop once it listens again (a notification may have been missed meanwhile):
+    // the next pass marks that moment. Then a notification must still wake the worker.
+    await until(() => worker.lastTickAt !== tick);
     await env.db.manualTrigger.create({ data: { jobId: job.id } });
-    const t0 = Date.now();
     await notify();
-    await env.target.waitForRequests(1, 3000);
-    expect(Date.now() - t0).toBeLessThan(500);
+    await env.target.waitForRequests(1, 20_000);
   });
 
   it("survives failing claims: logs them and keeps polling", async () => {
@@ -115,17 +114,18 @@ describe("graceful shutdown", () => {
   });
 
   it("aborts in-flight runs after the grace period and records them as failed", async () => {
+    // The target answers only after the test: stop() returns because the worker aborts the request.
+    const gate = deferred();
     env.target.handler = async (_req, res) => {
-      await sleep(3000);
+      await gate.promise;
       if (!res.destroyed) res.end("too late");
     };
     const job = await createJob(env.db, env.tenantId, { url: env.target.url, retryMax: 3, timeoutSeconds: 30 });
     const worker = await env.makeWorker({ pollIntervalMs: 50 });
     await worker.start();
     await env.target.waitForRequests(1);
-    const t0 = Date.now();
     await worker.stop({ graceMs: 100 });
-    expect(Date.now() - t0).toBeLessThan(1500);
+    gate.resolve();
     const run = await env.db.jobRun.findFirstOrThrow({ where: { jobId: job.id }, include: { attempts: true } });
     expect(run).toMatchObject({ status: "failed", errorMessage: "worker shutting down", attemptNumber: 1 });
     expect(run.attempts).toHaveLength(1);
