@@ -45,7 +45,7 @@ export function createHttpAgent(opts: { followRedirects: boolean; connections?: 
 }
 
 /** The outgoing headers: the job's own, then ours. Everything but X-BTick-Attempt is identical across retries. */
-export function requestHeaders(run: ClaimedRun, attempt: number): Record<string, string> {
+export function requestHeaders(run: ClaimedRun, attempt: number, now: Date): Record<string, string> {
   const out: Record<string, string> = {};
   const seen = new Set<string>();
   for (const [name, value] of Object.entries(run.headers)) {
@@ -63,7 +63,7 @@ export function requestHeaders(run: ClaimedRun, attempt: number): Record<string,
   set("X-BTick-Scheduled-For", run.scheduledFor.toISOString());
   set("Idempotency-Key", run.runId);
   set("X-BTick-Attempt", String(attempt));
-  for (const [name, value] of Object.entries(signatureHeaders(run, requestBody(run) ?? ""))) set(name, value);
+  for (const [name, value] of Object.entries(signatureHeaders(run, requestBody(run) ?? "", now))) set(name, value);
   return out;
 }
 
@@ -94,13 +94,14 @@ function errorText(err: unknown): string {
 
 /**
  * Sends one request. Never throws: transport errors, timeouts and non-2xx statuses become a failed AttemptResult.
- * `timeoutMs` covers the whole attempt, body included; `signal` (shutdown) aborts it early.
+ * `timeoutMs` covers the whole attempt, body included; `signal` (shutdown) aborts it early. `now` (the database
+ * clock) dates the signature.
  */
 export async function executeAttempt(
   dispatcher: Dispatcher,
   run: ClaimedRun,
   attempt: number,
-  opts: { timeoutMs: number; signal?: AbortSignal },
+  opts: { timeoutMs: number; signal?: AbortSignal; now: () => Date },
 ): Promise<AttemptResult> {
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
@@ -127,7 +128,7 @@ export async function executeAttempt(
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method: run.method as Dispatcher.HttpMethod,
-      headers: requestHeaders(run, attempt),
+      headers: requestHeaders(run, attempt, opts.now()),
       body: requestBody(run),
       signal,
     });

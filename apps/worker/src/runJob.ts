@@ -4,6 +4,7 @@ import { keyringFromConfig } from "@btick/secrets";
 import type { Dispatcher } from "undici";
 import type { Logger } from "pino";
 
+import type { DbClock } from "./dbClock.ts";
 import { executeAttempt, type AttemptResult } from "./execute.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 import type { WorkerOptions } from "./options.ts";
@@ -24,6 +25,8 @@ export interface RunContext {
   options: WorkerOptions;
   logger: Logger;
   metrics?: WorkerMetrics | undefined;
+  /** The database's clock: every timestamp a run writes or sends comes from it. */
+  clock: DbClock;
 }
 
 export interface RunSummary {
@@ -40,11 +43,12 @@ export function attemptTimeoutMs(run: ClaimedRun, options: Pick<WorkerOptions, "
 export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSignal): Promise<RunSummary> {
   const { db, options } = ctx;
   const log = ctx.logger.child({ job_id: run.jobId, run_id: run.runId });
-  const file = new RunLog(options.taskLogPath, run.runId);
+  const { clock } = ctx;
+  const file = new RunLog(options.taskLogPath, run.runId, () => clock.now());
   const timeoutMs = attemptTimeoutMs(run, options);
   const records: AttemptRecord[] = [];
   // Secret header values and signing secrets are decrypted only now, in memory, for sending.
-  const opened = openRun(run, options.keyring ?? keyringFromConfig({}).keyring);
+  const opened = openRun(run, options.keyring ?? keyringFromConfig({}).keyring, clock.now());
   file.line(
     `claimed ${run.triggerType} run of job ${run.jobId} for ${run.scheduledFor.toISOString()} by ${options.workerId}` +
       ` (${run.method} ${run.url}, max ${run.maxAttempts} attempts, timeout ${timeoutMs} ms)`,
@@ -71,12 +75,12 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
       },
       async attempt(n) {
         file.line(`attempt ${n} started`);
-        const startedAt = new Date();
+        const startedAt = clock.now();
         if (n === 1) {
           ctx.metrics?.scheduleLag.observe({ trigger_type: run.triggerType }, Math.max(0, startedAt.getTime() - run.scheduledFor.getTime()) / 1000);
         }
         const t0 = performance.now();
-        const result: AttemptResult = opened.ok ? await executeAttempt(ctx.http, opened.run, n, { timeoutMs, signal }) : undecryptable(opened.error);
+        const result: AttemptResult = opened.ok ? await executeAttempt(ctx.http, opened.run, n, { timeoutMs, signal, now: () => clock.now() }) : undecryptable(opened.error);
         const durationMs = Math.round(performance.now() - t0);
         ctx.metrics?.attemptDuration.observe({ outcome: result.outcome }, durationMs / 1000);
         records.push({
@@ -101,7 +105,7 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
         file.line(`attempt ${n} will be retried in ${delayMs} ms${result.retryAfter ? ` (Retry-After: ${result.retryAfter})` : ""}`);
       },
     },
-    { ...options, signal },
+    { ...options, signal, now: () => clock.now() },
   );
 
   // Cancelled (replaced), marked lost or deleted meanwhile: the row already holds its final state.

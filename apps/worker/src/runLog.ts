@@ -9,10 +9,12 @@ export class RunLog {
   constructor(
     private readonly dir: string | null,
     readonly runId: string,
+    /** Timestamps of the lines (the database clock). */
+    private readonly now: () => Date,
   ) {}
 
   line(message: string): void {
-    this.lines.push(`${new Date().toISOString()} ${message}`);
+    this.lines.push(`${this.now().toISOString()} ${message}`);
   }
 
   text(): string {

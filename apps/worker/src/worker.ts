@@ -4,6 +4,7 @@ import type { Db } from "@btick/db";
 import pino, { type Logger } from "pino";
 import type { Dispatcher } from "undici";
 
+import { DbClock } from "./dbClock.ts";
 import { createHttpAgent } from "./execute.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 import { defaultOptions, type WorkerOptions } from "./options.ts";
@@ -82,6 +83,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
       network: { allowPrivateNetworks: options.allowPrivateNetworks, allowedHosts: options.allowedHosts },
     });
   const inFlight = new Map<string, InFlight>();
+  const clock = new DbClock();
   const waiter = new Waiter();
   let running = false;
   let stopping: Promise<void> | null = null;
@@ -112,7 +114,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
 
   function launch(run: ClaimedRun): void {
     const controller = new AbortController();
-    const done = runJob({ db, http, options, logger, metrics }, run, controller.signal)
+    const done = runJob({ db, http, options, logger, metrics, clock }, run, controller.signal)
       .catch((err: unknown): RunSummary => {
         logger.error({ err, job_id: run.jobId, run_id: run.runId }, "run crashed");
         return { status: "failed", attempts: 0, recorded: false };
@@ -130,7 +132,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     const limit = Math.min(freeSlots(), options.maxClaimsPerTick);
     if (limit <= 0) return { claimed: 0, limit: 0 };
     await ensureDir();
-    const common = { workerId: options.workerId, leaseMs: options.leaseMs };
+    const common = { workerId: options.workerId, leaseMs: options.leaseMs, clock };
     const triggers = await claimTriggers(db, { ...common, limit });
     const due = await claimDueJobs(db, {
       ...common,
@@ -179,7 +181,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
         if (pendingWork && canClaimBatch()) continue;
         if (!pendingWork) {
           const asked = performance.now();
-          const ms = await earliestDue(db);
+          const ms = await earliestDue(db, clock);
           // The answer is "ms from when the database evaluated now()": subtract the query's own round trip, so the
           // worker wakes at the slot (at worst a round trip early, when a short re-check follows), never late.
           const left = ms === null ? null : ms - (performance.now() - asked);

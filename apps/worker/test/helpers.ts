@@ -1,10 +1,13 @@
-// Shared test fixtures: a fresh database per file, a recording HTTP target, job rows, and workers with fast options.
+// Shared test fixtures: a fresh database per file, a recording HTTP target, job rows, workers with fast options, and
+// the real worker entry point as a child process.
+import { spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
 
 import type { Db } from "@btick/db";
 import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
@@ -246,4 +249,66 @@ export function useTestEnv(): TestEnv {
     },
   };
   return env;
+}
+
+const appDir = fileURLToPath(new URL("..", import.meta.url));
+
+export interface WorkerProcess {
+  pid: number | undefined;
+  exit: Promise<number | null>;
+  stdout: () => string;
+  stderr: () => string;
+  kill: (signal: NodeJS.Signals) => void;
+  waitFor: (re: RegExp, timeoutMs?: number) => Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `src/main.ts` as a process with only `env` (plus PATH, private targets allowed, no metrics port).
+ * `preload` modules are imported first (`--import`), e.g. test/fixtures/skewClock.mjs.
+ */
+export function startWorkerProcess(env: Record<string, string>, opts: { preload?: string[] } = {}): WorkerProcess {
+  const preload = (opts.preload ?? []).flatMap((m) => ["--import", m]);
+  const child = spawn(process.execPath, ["--import", "tsx", ...preload, "src/main.ts"], {
+    cwd: appDir,
+    env: { PATH: process.env.PATH ?? "", WORKER_ALLOW_PRIVATE_NETWORKS: "true", WORKER_METRICS_PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  const listeners: (() => void)[] = [];
+  child.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+    for (const l of listeners) l();
+  });
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  return {
+    pid: child.pid,
+    exit: new Promise((resolve) => child.on("exit", (code) => resolve(code))),
+    stdout: () => out,
+    stderr: () => err,
+    kill: (signal) => child.kill(signal),
+    waitFor: (re, timeoutMs = 15_000) =>
+      new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`timed out waiting for ${re}; stdout: ${out}; stderr: ${err}`)), timeoutMs);
+        const check = () => {
+          if (re.test(out)) {
+            clearTimeout(t);
+            resolve();
+          }
+        };
+        listeners.push(check);
+        check();
+      }),
+  };
 }

@@ -1,69 +1,10 @@
 // The real entry point as a process: env validation, start-up log, SIGTERM handling.
-import { spawn } from "node:child_process";
-import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
-
 import { loadWorkerEnv } from "@btick/config";
 import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { optionsFromEnv } from "../src/options.ts";
-import { createJob, createTenant, deferred, startTarget, tempDir, type Target } from "./helpers.ts";
-
-const appDir = fileURLToPath(new URL("..", import.meta.url));
-
-interface Proc {
-  exit: Promise<number | null>;
-  stdout: () => string;
-  stderr: () => string;
-  kill: (signal: NodeJS.Signals) => void;
-  waitFor: (re: RegExp, timeoutMs?: number) => Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function startMain(env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: appDir,
-    env: { PATH: process.env.PATH ?? "", WORKER_ALLOW_PRIVATE_NETWORKS: "true", WORKER_METRICS_PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  const listeners: (() => void)[] = [];
-  child.stdout.on("data", (d: Buffer) => {
-    out += d.toString();
-    for (const l of listeners) l();
-  });
-  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  return {
-    exit: new Promise((resolve) => child.on("exit", (code) => resolve(code))),
-    stdout: () => out,
-    stderr: () => err,
-    kill: (signal) => child.kill(signal),
-    waitFor: (re, timeoutMs = 15_000) =>
-      new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`timed out waiting for ${re}; stdout: ${out}; stderr: ${err}`)), timeoutMs);
-        const check = () => {
-          if (re.test(out)) {
-            clearTimeout(t);
-            resolve();
-          }
-        };
-        listeners.push(check);
-        check();
-      }),
-  };
-}
+import { createJob, createTenant, deferred, freePort, startTarget, startWorkerProcess as startMain, tempDir, type Target } from "./helpers.ts";
 
 describe("environment", () => {
   it("parses the original's variables into options", () => {

@@ -1,5 +1,6 @@
 import type { Db } from "@btick/db";
 
+import { observed, type DbClock } from "../dbClock.ts";
 import { applyConcurrency, cancelledMessage, planScheduledSlots, type SlotPlan } from "../policy.ts";
 import type { ClaimedRun } from "../types.ts";
 import { expireAndListRunning, writeClaim, type PlannedRun } from "./claimWrites.ts";
@@ -20,6 +21,7 @@ interface DueJobRow {
   misfire_policy: string;
   misfire_catch_up_max: number;
   next_run_at: Date;
+  /** clock_timestamp() when the row was read: planning's "now", and a sample for the worker's DbClock. */
   db_now: Date;
   secret_headers: Record<string, string> | null;
   signing_secret: string | null;
@@ -49,20 +51,22 @@ export async function claimDueJobs(
     leaseMs: number;
     onScheduleError?: (jobId: string, err: unknown) => void;
     onPolicy?: (counts: ClaimCounts) => void;
+    /** Fed with the database time read by the claim. */
+    clock?: DbClock;
   },
 ): Promise<ClaimedRun[]> {
   if (args.limit <= 0) return [];
   return db.$transaction(async (tx) => {
-    const due = await tx.$queryRaw<DueJobRow[]>`
+    const due = await observed(args.clock, () => tx.$queryRaw<DueJobRow[]>`
 select jobs.id, jobs.tenant_id, jobs.method, jobs.url, jobs.headers, jobs.body, jobs.cron_expression, jobs.timezone,
   jobs.retry_max, jobs.timeout_seconds, jobs.concurrency_policy, jobs.misfire_policy, jobs.misfire_catch_up_max,
-  jobs.next_run_at, now() as db_now, jobs.secret_headers, jobs.signing_secret, jobs.signing_secret_previous,
+  jobs.next_run_at, clock_timestamp() as db_now, jobs.secret_headers, jobs.signing_secret, jobs.signing_secret_previous,
   jobs.signing_secret_previous_expires_at
 from jobs as jobs
 where jobs.enabled = true and jobs.next_run_at <= now()
 order by jobs.next_run_at asc
 limit ${args.limit}::int
-for update skip locked`;
+for update skip locked`, (rows) => rows[0]?.db_now);
     if (due.length === 0) return [];
 
     const running = await expireAndListRunning(tx, due.map((j) => j.id));

@@ -1,5 +1,6 @@
 import type { Db } from "@btick/db";
 
+import { observed, type DbClock } from "../dbClock.ts";
 import { applyConcurrency, cancelledMessage } from "../policy.ts";
 import type { ClaimedRun } from "../types.ts";
 import type { ClaimCounts } from "./claimDueJobs.ts";
@@ -22,6 +23,7 @@ interface PickedTriggerRow {
   signing_secret: string | null;
   signing_secret_previous: string | null;
   signing_secret_previous_expires_at: Date | null;
+  db_now: Date;
 }
 
 /**
@@ -34,7 +36,7 @@ interface PickedTriggerRow {
  */
 export async function claimTriggers(
   db: Db,
-  args: { workerId: string; limit: number; leaseMs: number; onPolicy?: (counts: ClaimCounts) => void },
+  args: { workerId: string; limit: number; leaseMs: number; onPolicy?: (counts: ClaimCounts) => void; clock?: DbClock },
 ): Promise<ClaimedRun[]> {
   if (args.limit <= 0) return [];
   // Cheap probe first: most passes find no trigger and should not pay for a transaction.
@@ -42,16 +44,16 @@ export async function claimTriggers(
 select exists (select 1 from manual_job_triggers as triggers where triggers.completed_at is null) as any`;
   if (!pending[0]?.any) return [];
   return db.$transaction(async (tx) => {
-    const picked = await tx.$queryRaw<PickedTriggerRow[]>`
+    const picked = await observed(args.clock, () => tx.$queryRaw<PickedTriggerRow[]>`
 select triggers.id, triggers.job_id, triggers.created_at, jobs.tenant_id, jobs.method, jobs.url, jobs.headers,
   jobs.body, jobs.retry_max, jobs.timeout_seconds, jobs.concurrency_policy, jobs.secret_headers, jobs.signing_secret,
-  jobs.signing_secret_previous, jobs.signing_secret_previous_expires_at
+  jobs.signing_secret_previous, jobs.signing_secret_previous_expires_at, clock_timestamp() as db_now
 from manual_job_triggers as triggers
 inner join jobs as jobs on jobs.id = triggers.job_id
 where triggers.completed_at is null
 order by triggers.created_at asc
 limit ${args.limit}::int
-for update of triggers, jobs skip locked`;
+for update of triggers, jobs skip locked`, (rows) => rows[0]?.db_now);
     if (picked.length === 0) return [];
 
     await tx.$executeRaw`
