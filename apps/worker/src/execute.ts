@@ -7,9 +7,11 @@ import { guardedConnector } from "./netGuard.ts";
 import { captureBody } from "./responseBody.ts";
 import { isRetryable } from "./retry.ts";
 import { signatureHeaders } from "./secrets.ts";
-import type { AttemptOutcome, ClaimedRun } from "./types.ts";
+import { RUN_RELEASED, type AttemptOutcome, type ClaimedRun } from "./types.ts";
 
 export const USER_AGENT = "btick-worker/0.1";
+/** Error of an attempt cut short because its run was cancelled (replaced), marked lost or deleted meanwhile. */
+export const RELEASED_ABORT_MESSAGE = "aborted: the run was cancelled, marked lost or deleted meanwhile";
 
 export interface AttemptResult {
   outcome: AttemptOutcome;
@@ -23,7 +25,7 @@ export interface AttemptResult {
   errorMessage: string | null;
   /** Parsed later by the retry policy. */
   retryAfter: string | null;
-  /** Set when the attempt was cut short by the caller's signal (shutdown), not by its timeout. */
+  /** Set when the attempt was cut short by the caller's signal (shutdown, or the run released), not by its timeout. */
   aborted: boolean;
 }
 
@@ -162,7 +164,10 @@ export async function executeAttempt(
       errorMessage: `received non-2xx status code ${status}`,
     };
   } catch (err) {
-    if (opts.signal?.aborted) return failure("network_error", "aborted: worker shutting down", true);
+    if (opts.signal?.aborted) {
+      const released = opts.signal.reason === RUN_RELEASED;
+      return failure("network_error", released ? RELEASED_ABORT_MESSAGE : "aborted: worker shutting down", true);
+    }
     if (timeout.aborted) return failure("timeout", `timed out after ${opts.timeoutMs} ms`);
     const blocked = findBlockedError(err);
     if (blocked) return { ...failure("blocked", `${blocked.message} (not retried; an operator can allow it with WORKER_ALLOWED_HOSTS)`), retryable: false };

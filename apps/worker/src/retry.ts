@@ -57,8 +57,11 @@ export interface RetryHooks {
   attempt(attempt: number): Promise<AttemptResult>;
   /** Checked after each attempt; true ends the loop (the run was taken over meanwhile). */
   stop?(): boolean;
-  /** Called when a retry is scheduled, with the wait about to happen. */
-  onRetry?(attempt: number, result: AttemptResult, delayMs: number): void;
+  /**
+   * Called when a retry is scheduled, with the wait about to happen, before waiting; resolving to false stops (the
+   * run is no longer ours).
+   */
+  onRetry?(attempt: number, result: AttemptResult, delayMs: number): Promise<boolean>;
 }
 
 export interface RetryOutcome {
@@ -110,7 +113,10 @@ export async function runWithRetries(
         shouldRetry: async ({ error, attemptNumber }) => {
           if (!(error instanceof FailedAttempt)) return false;
           const delay = backoffMs(attemptNumber, error.result, opts, opts.now());
-          hooks.onRetry?.(attemptNumber, error.result, delay);
+          if (hooks.onRetry && !(await hooks.onRetry(attemptNumber, error.result, delay))) {
+            stoppedBy = "fence";
+            return false;
+          }
           const slept = await sleep(delay, opts.signal);
           if (!slept) stoppedBy = "shutdown";
           return slept;

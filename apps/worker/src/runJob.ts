@@ -1,4 +1,5 @@
-// Executes one claimed run: attempts with retries, the per-run log, and the fenced final write.
+// Executes one claimed run: attempts with retries, the per-run log, each attempt recorded as it completes, and the
+// fenced final write.
 import type { Db } from "@btick/db";
 import { keyringFromConfig } from "@btick/secrets";
 import type { Dispatcher } from "undici";
@@ -12,12 +13,12 @@ import { runWithRetries } from "./retry.ts";
 import { RunLog } from "./runLog.ts";
 import { openRun } from "./secrets.ts";
 import { finishRun } from "./sql/finishRun.ts";
+import { recordAttempt } from "./sql/recordAttempts.ts";
 import { startAttempt } from "./sql/startAttempt.ts";
-import type { AttemptRecord, ClaimedRun, RunResult } from "./types.ts";
+import { RUN_RELEASED, type AttemptRecord, type ClaimedRun, type RunResult } from "./types.ts";
 
+export { RUN_RELEASED } from "./types.ts";
 export const SHUTDOWN_MESSAGE = "worker shutting down";
-/** Abort reason used when the run was cancelled, marked lost or deleted under us (not a shutdown). */
-export const RUN_RELEASED = "run released";
 
 export interface RunContext {
   db: Db;
@@ -40,13 +41,17 @@ export function attemptTimeoutMs(run: ClaimedRun, options: Pick<WorkerOptions, "
   return Math.min(run.timeoutSeconds * 1000, options.httpTimeoutMs);
 }
 
+interface Attempt extends AttemptRecord {
+  /** Already written (recordAttempt): the final write leaves it out. */
+  persisted: boolean;
+}
+
 export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSignal): Promise<RunSummary> {
-  const { db, options } = ctx;
+  const { db, options, clock } = ctx;
   const log = ctx.logger.child({ job_id: run.jobId, run_id: run.runId });
-  const { clock } = ctx;
   const file = new RunLog(options.taskLogPath, run.runId, () => clock.now());
   const timeoutMs = attemptTimeoutMs(run, options);
-  const records: AttemptRecord[] = [];
+  const records: Attempt[] = [];
   // Secret header values and signing secrets are decrypted only now, in memory, for sending.
   const opened = openRun(run, options.keyring ?? keyringFromConfig({}).keyring, clock.now());
   file.line(
@@ -55,20 +60,26 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
   );
   log.debug({ scheduled_for: run.scheduledFor.toISOString(), trigger_type: run.triggerType }, "run claimed");
 
-  const fenced = () => startAttempt(db, { runId: run.runId, workerId: options.workerId, attemptNumber: 1 });
-  let firstFence: Promise<boolean> | null = null;
   let fenceLost = false;
+  /** Writes an attempt now; resolves to whether the run is still running and ours. A database error defers it. */
+  const persist = async (rec: Attempt): Promise<boolean> => {
+    try {
+      const running = await recordAttempt(db, { runId: run.runId, workerId: options.workerId, attempt: rec });
+      rec.persisted = true;
+      return running;
+    } catch (err) {
+      log.debug({ err, attempt: rec.attemptNumber }, "could not record the attempt yet; the final write will");
+      return true;
+    }
+  };
 
   const outcome = await runWithRetries(
     run.maxAttempts,
     {
       async beforeAttempt(n) {
-        // The first attempt's bookkeeping runs alongside the request (the run was claimed a moment ago);
-        // later ones are checked before sending, so a lost lease stops the retries.
-        if (n === 1) {
-          firstFence = fenced().catch(() => true);
-          return true;
-        }
+        // Attempt 1 starts right after the claim, whose freshly inserted row is the proof of ownership. Later ones
+        // are checked (and counted in attempt_number) before sending, so a lost lease stops the retries.
+        if (n === 1) return true;
         const owned = await startAttempt(db, { runId: run.runId, workerId: options.workerId, attemptNumber: n }).catch(() => true);
         if (!owned) fenceLost = true;
         return owned;
@@ -80,7 +91,9 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
           ctx.metrics?.scheduleLag.observe({ trigger_type: run.triggerType }, Math.max(0, startedAt.getTime() - run.scheduledFor.getTime()) / 1000);
         }
         const t0 = performance.now();
-        const result: AttemptResult = opened.ok ? await executeAttempt(ctx.http, opened.run, n, { timeoutMs, signal, now: () => clock.now() }) : undecryptable(opened.error);
+        const result: AttemptResult = opened.ok
+          ? await executeAttempt(ctx.http, opened.run, n, { timeoutMs, signal, now: () => clock.now() })
+          : undecryptable(opened.error);
         const durationMs = Math.round(performance.now() - t0);
         ctx.metrics?.attemptDuration.observe({ outcome: result.outcome }, durationMs / 1000);
         records.push({
@@ -91,18 +104,25 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
           startedAt,
           finishedAt: new Date(startedAt.getTime() + durationMs),
           durationMs,
+          persisted: false,
         });
         file.line(
           `attempt ${n} finished: ${result.outcome}` +
             `${result.statusCode !== null ? ` ${result.statusCode}` : ""}${result.errorMessage ? ` (${result.errorMessage})` : ""} in ${durationMs} ms`,
         );
         log.debug({ attempt: n, outcome: result.outcome, status_code: result.statusCode, duration_ms: durationMs }, "attempt finished");
-        if (n === 1 && firstFence && !(await firstFence)) fenceLost = true;
         return result;
       },
       stop: () => fenceLost,
-      onRetry(n, result, delayMs) {
+      async onRetry(n, result, delayMs) {
+        // The attempt is recorded before the wait, so the run shows it (and its attempt_number) while it waits.
+        const rec = records[n - 1];
+        if (rec && !(await persist(rec))) {
+          fenceLost = true;
+          return false;
+        }
         file.line(`attempt ${n} will be retried in ${delayMs} ms${result.retryAfter ? ` (Retry-After: ${result.retryAfter})` : ""}`);
+        return true;
       },
     },
     { ...options, signal, now: () => clock.now() },
@@ -113,6 +133,7 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
   const last = outcome.last;
   const shuttingDown = outcome.stoppedBy === "shutdown" || signal.aborted;
   const success = last?.outcome === "success";
+  const unwritten = () => records.filter((r) => !r.persisted);
   const result: RunResult = {
     status: success ? "success" : last?.outcome === "blocked" ? "blocked_by_policy" : "failed",
     attemptNumber: outcome.attempts,
@@ -122,11 +143,14 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
     responseBodyTruncated: last?.bodyTruncated ?? false,
     responseBodyBytes: last?.bodyBytes ?? null,
     errorMessage: success ? null : shuttingDown ? SHUTDOWN_MESSAGE : (last?.errorMessage ?? "request failed"),
-    attempts: records,
+    attempts: unwritten(),
   };
 
   let recorded = false;
   if (!fenceLost) recorded = await finishWithRetries(ctx, run, result);
+  // Not finished by us (cancelled, lost, taken over or deleted): the attempts really sent are still history, as far
+  // as the fence allows (recordAttempts).
+  if (!recorded) await Promise.all(unwritten().map((rec) => persist(rec)));
   file.line(
     recorded
       ? `finished: ${result.status} after ${outcome.attempts} attempt(s)${result.errorMessage ? ` (${result.errorMessage})` : ""}`

@@ -1,3 +1,6 @@
+/** Abort reason used when a run was cancelled, marked lost or deleted under its worker (not a shutdown). */
+export const RUN_RELEASED = "run released";
+
 /** A run this worker owns: the job snapshot taken at claim time plus the run row's identity. */
 export interface ClaimedRun {
   runId: string;

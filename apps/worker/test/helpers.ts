@@ -1,6 +1,6 @@
 // Shared test fixtures: a fresh database per file, a recording HTTP target, job rows, workers with fast options, and
 // the real worker entry point as a child process.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
@@ -252,6 +252,10 @@ export function useTestEnv(): TestEnv {
 }
 
 const appDir = fileURLToPath(new URL("..", import.meta.url));
+const children = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
 
 export interface WorkerProcess {
   pid: number | undefined;
@@ -284,6 +288,9 @@ export function startWorkerProcess(env: Record<string, string>, opts: { preload?
     env: { PATH: process.env.PATH ?? "", WORKER_ALLOW_PRIVATE_NETWORKS: "true", WORKER_METRICS_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // A test that times out never reaches its cleanup: no worker process outlives the test run.
+  children.add(child);
+  child.once("exit", () => children.delete(child));
   let out = "";
   let err = "";
   const listeners: (() => void)[] = [];
