@@ -1,5 +1,9 @@
 // One worker's loop: claim what is due (up to the free slots), execute it with bounded concurrency, sleep until the
 // next due time (bounded by the poll interval) or a wake-up. runOnce() is the deterministic single pass used by tests.
+//
+// At most `concurrency` runs execute at once. A claim asks for no more runs than there are free slots, but one job's
+// catch-up can bring more than that: those runs wait in a local queue (owned and heartbeated like the others, not yet
+// sent), so no attempt starts, and no attempt timeout starts counting, before a slot is free.
 import type { Db } from "@btick/db";
 import pino, { type Logger } from "pino";
 import type { Dispatcher } from "undici";
@@ -38,8 +42,10 @@ export interface CreateWorkerArgs {
 export interface Worker {
   readonly id: string;
   readonly options: WorkerOptions;
-  /** Runs currently executing. */
+  /** Runs this worker owns now: executing, or claimed and waiting for a free slot. */
   readonly inFlight: number;
+  /** Runs executing now (at most `concurrency`). */
+  readonly executing: number;
   /** When the continuous loop last completed a claim pass (ms since epoch); null before the first. */
   readonly lastTickAt: number | null;
   /**
@@ -67,7 +73,9 @@ export interface Worker {
 interface InFlight {
   run: ClaimedRun;
   controller: AbortController;
+  /** Settles when the run has finished (or, if it never started, was dropped). */
   done: Promise<RunSummary>;
+  start: () => void;
 }
 
 export function createWorker(args: CreateWorkerArgs): Worker {
@@ -82,7 +90,10 @@ export function createWorker(args: CreateWorkerArgs): Worker {
       connections: options.concurrency,
       network: { allowPrivateNetworks: options.allowPrivateNetworks, allowedHosts: options.allowedHosts },
     });
+  /** Every run this worker owns, in claim order; the first `executing` started ones run, the rest wait in `queue`. */
   const inFlight = new Map<string, InFlight>();
+  const queue: InFlight[] = [];
+  let executing = 0;
   const clock = new DbClock();
   const waiter = new Waiter();
   let running = false;
@@ -102,7 +113,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
   });
   let lastTickAt: number | null = null;
   const metrics = args.metrics;
-  metrics?.setInFlightSource(() => inFlight.size);
+  metrics?.setInFlightSource(() => executing);
 
   // With work pending and all slots busy, claim again once a quarter of the slots (at most a full claim) are free
   // rather than one statement per finished run.
@@ -114,17 +125,40 @@ export function createWorker(args: CreateWorkerArgs): Worker {
 
   function launch(run: ClaimedRun): void {
     const controller = new AbortController();
-    const done = runJob({ db, http, options, logger, metrics, clock }, run, controller.signal)
-      .catch((err: unknown): RunSummary => {
-        logger.error({ err, job_id: run.jobId, run_id: run.runId }, "run crashed");
-        return { status: "failed", attempts: 0, recorded: false };
-      })
-      .finally(() => {
-        inFlight.delete(run.runId);
-        slotFreed?.();
-        if (pendingWork && running && canClaimBatch()) waiter.wake();
-      });
-    inFlight.set(run.runId, { run, controller, done });
+    let settle!: (s: RunSummary) => void;
+    const done = new Promise<RunSummary>((r) => (settle = r));
+    const entry: InFlight = {
+      run,
+      controller,
+      done,
+      start() {
+        executing++;
+        runJob({ db, http, options, logger, metrics, clock }, run, controller.signal)
+          .catch((err: unknown): RunSummary => {
+            logger.error({ err, job_id: run.jobId, run_id: run.runId }, "run crashed");
+            return { status: "failed", attempts: 0, recorded: false };
+          })
+          .then((summary) => {
+            executing--;
+            inFlight.delete(run.runId);
+            settle(summary);
+            pump();
+            slotFreed?.();
+            if (pendingWork && running && canClaimBatch()) waiter.wake();
+          });
+      },
+    };
+    inFlight.set(run.runId, entry);
+    queue.push(entry);
+  }
+
+  /** Starts queued runs while slots are free. */
+  function pump(): void {
+    while (executing < options.concurrency) {
+      const next = queue.shift();
+      if (!next) return;
+      next.start();
+    }
   }
 
   /** One claim pass: manual triggers first, then due jobs, never more than the free slots. */
@@ -141,6 +175,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
         logger.error({ job_id: jobId, err }, "cannot compute the next run time; the job stops being scheduled"),
     });
     for (const run of [...triggers, ...due]) launch(run);
+    pump();
     metrics?.claimBatch.observe(triggers.length + due.length);
     return { claimed: triggers.length + due.length, limit };
   }
@@ -255,6 +290,9 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     options,
     get inFlight() {
       return inFlight.size;
+    },
+    get executing() {
+      return executing;
     },
     get lastTickAt() {
       return lastTickAt;

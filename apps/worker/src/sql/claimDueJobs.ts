@@ -37,11 +37,14 @@ export interface ClaimCounts {
 }
 
 /**
- * Claims up to `limit` due jobs in one transaction (database clock only): locks them with skip locked, applies each
- * job's misfire and concurrency policy (src/policy.ts), inserts one run row per handled slot — `running`, or
- * `skipped` (finished at once) — with the unique (job_id, scheduled_for) dropping a slot already recorded, cancels
- * replaced runs, and advances next_run_at past now. A job whose next slot cannot be computed gets next_run_at = null
- * (it stops firing; `onScheduleError` is told why). Returns the runs to execute.
+ * Claims due jobs in one transaction (database clock only) for at most `limit` runs to execute: locks up to `limit`
+ * due jobs with skip locked, oldest slot first, applies each job's misfire and concurrency policy (src/policy.ts), and
+ * takes jobs while their runs fit in `limit` (the first job always, even when its catch-up brings more: the worker
+ * queues those); the jobs that do not fit are left as they were, due, for the next claim. For each job taken it
+ * inserts one run row per handled slot — `running`, or `skipped` (finished at once) — with the unique
+ * (job_id, scheduled_for) dropping a slot already recorded, cancels replaced runs, and advances next_run_at. A job
+ * whose next slot cannot be computed gets next_run_at = null (it stops firing; `onScheduleError` is told why).
+ * Returns the runs to execute, oldest slot first.
  */
 export async function claimDueJobs(
   db: Db,
@@ -72,7 +75,8 @@ for update skip locked`, (rows) => rows[0]?.db_now);
     const running = await expireAndListRunning(tx, due.map((j) => j.id));
     const planned: PlannedRun[] = [];
     const cancel: { jobId: string; message: string }[] = [];
-    const nexts: (Date | null)[] = [];
+    const advance: { jobId: string; next: Date | null }[] = [];
+    let toExecute = 0;
     for (const job of due) {
       let plan: SlotPlan;
       try {
@@ -89,8 +93,11 @@ for update skip locked`, (rows) => rows[0]?.db_now);
         // The slot that came due still runs once; the job then stops being scheduled.
         plan = { slots: [{ at: job.next_run_at, skippedBecause: null }], next: null, dropped: 0 };
       }
-      nexts.push(plan.next);
       const decided = applyConcurrency(job.concurrency_policy, running.has(job.id), plan.slots);
+      const executes = decided.slots.filter((s) => s.skippedBecause === null).length;
+      if (advance.length > 0 && toExecute + executes > args.limit) break;
+      toExecute += executes;
+      advance.push({ jobId: job.id, next: plan.next });
       if (decided.cancelRunning) cancel.push({ jobId: job.id, message: cancelledMessage(plan.slots[0]?.at ?? job.next_run_at) });
       for (const s of decided.slots) planned.push({ jobId: job.id, slot: s.at, skippedBecause: s.skippedBecause, triggerId: null });
     }
@@ -99,7 +106,7 @@ for update skip locked`, (rows) => rows[0]?.db_now);
       workerId: args.workerId,
       leaseMs: args.leaseMs,
       triggerType: "scheduled",
-      advance: due.map((j, i) => ({ jobId: j.id, next: nexts[i] ?? null })),
+      advance,
       cancel,
       runs: planned,
     });
