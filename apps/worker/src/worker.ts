@@ -171,6 +171,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     const due = await claimDueJobs(db, {
       ...common,
       limit: limit - triggers.length,
+      misfireThresholdMs: options.misfireThresholdMs,
       onScheduleError: (jobId, err) =>
         logger.error({ job_id: jobId, err }, "cannot compute the next run time; the job stops being scheduled"),
     });

@@ -15,6 +15,7 @@ describe("environment", () => {
       WORKER_POLL_INTERVAL_MS: "500",
       WORKER_STALE_CLAIM_MINUTES: "2",
       WORKER_MAX_CLAIMS_PER_TICK: "3",
+      WORKER_MISFIRE_THRESHOLD_SECONDS: "15",
       WORKER_TASK_LOG_PATH: "/tmp/x",
       WORKER_HTTP_TIMEOUT_SECONDS: "9",
     });
@@ -24,6 +25,7 @@ describe("environment", () => {
       pollIntervalMs: 500,
       leaseMs: 120_000,
       maxClaimsPerTick: 3,
+      misfireThresholdMs: 15_000,
       taskLogPath: "/tmp/x",
       httpTimeoutMs: 9000,
       shutdownGraceMs: 30_000,

@@ -2,8 +2,10 @@
 import { nextRunAfter } from "@btick/scheduling";
 import { describe, expect, it } from "vitest";
 
-import { SKIPPED_MISFIRE_MESSAGE, SKIPPED_RUNNING_MESSAGE } from "../src/policy.ts";
+import { MISFIRE_SKIPPED_PREFIX, misfireSkippedMessage, SKIPPED_RUNNING_MESSAGE } from "../src/policy.ts";
+import { claimDueJobs } from "../src/sql/claimDueJobs.ts";
 import { LOST_RUN_MESSAGE } from "../src/sql/recoverLostRuns.ts";
+import type { Worker } from "../src/worker.ts";
 import { createJob, deferred, sleep, useTestEnv } from "./helpers.ts";
 
 const env = useTestEnv();
@@ -148,68 +150,68 @@ describe("concurrency_policy", () => {
 });
 
 describe("misfire_policy", () => {
-  // Every minute; the worker was away for ~10 minutes.
+  // Every minute; the worker was away for 10 minutes (the default threshold is 60 s: these slots have misfired).
   const cron = "* * * * *";
   async function missedJob(policy: string, catchUpMax = 10) {
-    const slot = nextRunAfter(cron, "UTC", new Date(Date.now() - 10.5 * 60_000));
+    const slot = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000);
     const job = await createJob(env.db, env.tenantId, { url: env.target.url, cronExpression: cron, nextRunAt: slot });
     await setPolicy(job.id, { misfirePolicy: policy, misfireCatchUpMax: catchUpMax });
     return { job, slot };
   }
-  function missedSlots(slot: Date, now = new Date()): Date[] {
-    const out = [slot];
-    for (let at = nextRunAfter(cron, "UTC", slot); at <= now; at = nextRunAfter(cron, "UTC", at)) out.push(at);
-    return out;
+  const minute = (slot: Date, i: number) => new Date(slot.getTime() + i * 60_000);
+  /** Runs one pass; returns the job's new next_run_at, checked to be the first slot after the claim. */
+  async function passAndNext(worker: Worker, jobId: string) {
+    const before = new Date();
+    const summaries = await worker.runOnce();
+    const after = new Date();
+    const next = (await env.db.job.findUniqueOrThrow({ where: { id: jobId } })).nextRunAt as Date;
+    expect(next.getTime()).toBeGreaterThanOrEqual(nextRunAfter(cron, "UTC", before).getTime());
+    expect(next.getTime()).toBeLessThanOrEqual(nextRunAfter(cron, "UTC", after).getTime());
+    return { summaries, next };
   }
+  const rows = async (jobId: string) => (await runsOf(jobId)).map((r) => [r.status, r.scheduledFor.toISOString(), r.errorMessage]);
 
-  it("fire_once (default): one run for the oldest missed slot, then the next future slot", async () => {
+  it("fire_once (default): one run for the oldest missed slot, one skipped row for the rest, then the first slot after now", async () => {
     const { job, slot } = await missedJob("fire_once");
     const worker = await env.makeWorker();
-    expect(await worker.runOnce()).toHaveLength(1);
-    const runs = await runsOf(job.id);
-    expect(runs.map((r) => [r.status, r.scheduledFor.getTime()])).toEqual([["success", slot.getTime()]]);
-    const after = await env.db.job.findUniqueOrThrow({ where: { id: job.id } });
-    expect(after.nextRunAt?.getTime()).toBe(nextRunAfter(cron, "UTC", new Date()).getTime());
-    await worker.stop();
+    const { summaries, next } = await passAndNext(worker, job.id);
+    expect(summaries).toHaveLength(1);
+    expect(await rows(job.id)).toEqual([
+      ["success", slot.toISOString(), null],
+      ["skipped", minute(slot, 1).toISOString(), misfireSkippedMessage("fire_once", minute(slot, 1), next)],
+    ]);
   });
 
-  it("skip: one skipped run records the gap, nothing is executed, the schedule jumps to the next future slot", async () => {
+  it("skip: one skipped row records the gap, nothing is executed, the schedule jumps to the first slot after now", async () => {
     const { job, slot } = await missedJob("skip");
     const worker = await env.makeWorker();
-    expect(await worker.runOnce()).toEqual([]);
+    const { summaries, next } = await passAndNext(worker, job.id);
+    expect(summaries).toEqual([]);
     expect(env.target.requests).toHaveLength(0);
-    const runs = await runsOf(job.id);
-    expect(runs.map((r) => [r.status, r.scheduledFor.getTime(), r.errorMessage])).toEqual([
-      ["skipped", slot.getTime(), SKIPPED_MISFIRE_MESSAGE],
-    ]);
-    const after = await env.db.job.findUniqueOrThrow({ where: { id: job.id } });
-    expect(after.nextRunAt?.getTime()).toBeGreaterThan(Date.now());
-    await worker.stop();
+    expect(await rows(job.id)).toEqual([["skipped", slot.toISOString(), misfireSkippedMessage("skip", slot, next)]]);
   });
 
-  it("catch_up: every missed slot runs, oldest first, at most misfire_catch_up_max; then the next future slot", async () => {
+  it("catch_up: missed slots run oldest first, at most misfire_catch_up_max; one skipped row for the rest", async () => {
     const { job, slot } = await missedJob("catch_up", 3);
     const worker = await env.makeWorker({ concurrency: 1 });
-    expect(await worker.runOnce()).toHaveLength(3);
-    const expected = missedSlots(slot).slice(0, 3).map((d) => d.toISOString());
+    const { summaries, next } = await passAndNext(worker, job.id);
+    expect(summaries).toHaveLength(3);
+    const expected = [0, 1, 2].map((i) => minute(slot, i).toISOString());
     expect(env.target.requests.map((r) => r.headers["x-btick-scheduled-for"])).toEqual(expected);
-    expect((await runsOf(job.id)).map((r) => r.scheduledFor.toISOString())).toEqual(expected);
-    const after = await env.db.job.findUniqueOrThrow({ where: { id: job.id } });
-    expect(after.nextRunAt?.getTime()).toBeGreaterThan(Date.now());
-    await worker.stop();
+    expect(await rows(job.id)).toEqual([
+      ...expected.map((at) => ["success", at, null]),
+      ["skipped", minute(slot, 3).toISOString(), misfireSkippedMessage("catch_up", minute(slot, 3), next)],
+    ]);
   });
 
-  it("catch_up with room for all: one run per missed slot", async () => {
+  it("catch_up with room for all: one run per due slot, no gap before the next slot", async () => {
     const { job, slot } = await missedJob("catch_up", 100);
-    const before = missedSlots(slot);
     const worker = await env.makeWorker({ concurrency: 20 });
-    await worker.runOnce();
-    const got = (await runsOf(job.id)).map((r) => r.scheduledFor.toISOString());
-    // 11 slots were due when the test computed them (10.5 minutes back); a minute boundary may add one more.
-    expect(got.slice(0, before.length)).toEqual(before.map((d) => d.toISOString()));
-    expect(got.length - before.length).toBeLessThanOrEqual(1);
-    expect(new Set(env.target.requests.map((r) => r.headers["x-btick-scheduled-for"])).size).toBe(got.length);
-    await worker.stop();
+    const { next } = await passAndNext(worker, job.id);
+    const got = (await runsOf(job.id)).map((r) => [r.status, r.scheduledFor.getTime()]);
+    const count = (next.getTime() - slot.getTime()) / 60_000;
+    expect(got).toEqual(Array.from({ length: count }, (_, i) => ["success", minute(slot, i).getTime()]));
+    expect(new Set(env.target.requests.map((r) => r.headers["x-btick-scheduled-for"])).size).toBe(count);
   });
 
   it("catch_up under forbid while a run is in progress: the missed slots are recorded as skipped", async () => {
@@ -217,16 +219,80 @@ describe("misfire_policy", () => {
     await runningRun(job.id);
     const worker = await env.makeWorker();
     expect(await worker.runOnce()).toEqual([]);
-    const statuses = (await runsOf(job.id)).map((r) => r.status);
-    expect(statuses.filter((s) => s === "skipped")).toHaveLength(2);
-    await worker.stop();
+    const why = (m: string | null) => (m === SKIPPED_RUNNING_MESSAGE ? "still running" : m?.startsWith(MISFIRE_SKIPPED_PREFIX) ? "misfire gap" : m);
+    const statuses = (await runsOf(job.id)).filter((r) => r.workerId !== "other-worker").map((r) => [r.status, why(r.errorMessage)]);
+    expect(statuses).toEqual([
+      ["skipped", "still running"],
+      ["skipped", "still running"],
+      ["skipped", "misfire gap"],
+    ]);
   });
 
-  it("a slot that is late but not missed (the next one is still in the future) is no misfire", async () => {
-    const job = await createJob(env.db, env.tenantId, { url: env.target.url, cronExpression: cron, nextRunAt: new Date(Date.now() - 1000) });
+  it("a slot late by less than the threshold is no misfire, whatever the time of the minute", async () => {
+    const slot = new Date(Date.now() - 1000);
+    const job = await createJob(env.db, env.tenantId, { url: env.target.url, cronExpression: cron, nextRunAt: slot });
     await setPolicy(job.id, { misfirePolicy: "skip" });
     const worker = await env.makeWorker();
     expect(await worker.runOnce()).toEqual([{ status: "success", attempts: 1, recorded: true }]);
+    const after = await env.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(after.nextRunAt?.toISOString()).toBe(nextRunAfter(cron, "UTC", slot).toISOString());
+  });
+
+  it("the threshold is WORKER_MISFIRE_THRESHOLD_SECONDS: with 10 minutes, a slot 5 minutes late just runs", async () => {
+    const slot = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000);
+    const job = await createJob(env.db, env.tenantId, { url: env.target.url, cronExpression: cron, nextRunAt: slot });
+    await setPolicy(job.id, { misfirePolicy: "skip" });
+    const worker = await env.makeWorker({ misfireThresholdMs: 10 * 60_000 });
+    expect(await worker.runOnce()).toHaveLength(1);
+    expect(await rows(job.id)).toEqual([["success", slot.toISOString(), null]]);
+    expect((await env.db.job.findUniqueOrThrow({ where: { id: job.id } })).nextRunAt?.toISOString()).toBe(minute(slot, 1).toISOString());
+  });
+});
+
+describe("a worker that is merely behind", () => {
+  it("executes every late slot (or records it skipped): concurrency 1, a per-second job next to a slow job", async () => {
+    env.target.handler = async (req, res) => {
+      if (req.url === "/slow") await sleep(2500);
+      res.end("ok");
+    };
+    const first = new Date(Math.ceil(Date.now() / 1000) * 1000 + 1000);
+    const perSecond = await createJob(env.db, env.tenantId, { url: `${env.target.url}/fast`, cronExpression: "* * * * * *", nextRunAt: first });
+    await createJob(env.db, env.tenantId, { url: `${env.target.url}/slow`, timeoutSeconds: 30, nextRunAt: first });
+    const worker = await env.makeWorker({ concurrency: 1, pollIntervalMs: 100 });
+    await worker.start();
+    const last = new Date(first.getTime() + 5000);
+    // Wait until the per-second job's schedule has moved past its 6th slot, then stop.
+    for (;;) {
+      const job = await env.db.job.findUniqueOrThrow({ where: { id: perSecond.id } });
+      if ((job.nextRunAt as Date) > last) break;
+      await sleep(100);
+    }
     await worker.stop();
+    const slots = (await runsOf(perSecond.id)).filter((r) => r.scheduledFor <= last);
+    expect(slots.map((r) => r.scheduledFor.getTime())).toEqual(Array.from({ length: 6 }, (_, i) => first.getTime() + i * 1000));
+    expect(slots.every((r) => r.status === "success" || r.errorMessage === SKIPPED_RUNNING_MESSAGE)).toBe(true);
+  });
+});
+
+describe("claiming after a long outage", () => {
+  it("600 per-second jobs an hour behind are claimed in one short transaction, one skipped row each", async () => {
+    const slot = new Date(Date.now() - 3600_000);
+    await env.db.job.createMany({
+      data: Array.from({ length: 600 }, (_, i) => ({
+        tenantId: env.tenantId,
+        name: `behind ${i}`,
+        method: "POST",
+        url: env.target.url,
+        cronExpression: "* * * * * *",
+        misfirePolicy: "skip",
+        nextRunAt: slot,
+      })),
+    });
+    expect(await claimDueJobs(env.db, { workerId: "w", limit: 600, leaseMs: 60_000 })).toEqual([]);
+    // Slots that come due after the claim are late, not misfired: a second claim runs them and records no gap.
+    await claimDueJobs(env.db, { workerId: "w", limit: 600, leaseMs: 60_000 });
+    const misfires = await env.db.jobRun.count({ where: { errorMessage: { startsWith: MISFIRE_SKIPPED_PREFIX } } });
+    expect(misfires).toBe(600);
+    expect(await env.db.jobRun.count({ where: { status: { notIn: ["skipped", "running"] } } })).toBe(0);
   });
 });

@@ -52,6 +52,8 @@ export async function claimDueJobs(
     workerId: string;
     limit: number;
     leaseMs: number;
+    /** Lateness beyond which a slot has misfired (default DEFAULT_MISFIRE_THRESHOLD_MS). */
+    misfireThresholdMs?: number;
     onScheduleError?: (jobId: string, err: unknown) => void;
     onPolicy?: (counts: ClaimCounts) => void;
     /** Fed with the database time read by the claim. */
@@ -87,11 +89,12 @@ for update skip locked`, (rows) => rows[0]?.db_now);
           now: job.db_now,
           misfirePolicy: job.misfire_policy,
           catchUpMax: job.misfire_catch_up_max,
+          thresholdMs: args.misfireThresholdMs,
         });
       } catch (err) {
         args.onScheduleError?.(job.id, err);
         // The slot that came due still runs once; the job then stops being scheduled.
-        plan = { slots: [{ at: job.next_run_at, skippedBecause: null }], next: null, dropped: 0 };
+        plan = { slots: [{ at: job.next_run_at, skippedBecause: null }], next: null };
       }
       const decided = applyConcurrency(job.concurrency_policy, running.has(job.id), plan.slots);
       const executes = decided.slots.filter((s) => s.skippedBecause === null).length;
