@@ -49,7 +49,9 @@ interface Attempt extends AttemptRecord {
 export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSignal): Promise<RunSummary> {
   const { db, options, clock } = ctx;
   const log = ctx.logger.child({ job_id: run.jobId, run_id: run.runId });
-  const file = new RunLog(options.taskLogPath, run.runId, () => clock.now());
+  const file = new RunLog(options.taskLogPath, run.runId, () => clock.now(), (err) =>
+    log.warn({ err }, "could not write the run log file; the run goes on without it"),
+  );
   const timeoutMs = attemptTimeoutMs(run, options);
   const records: Attempt[] = [];
   // Secret header values and signing secrets are decrypted only now, in memory, for sending.
@@ -160,11 +162,6 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
   if (recorded) ctx.metrics?.runs.inc({ status: result.status, trigger_type: run.triggerType });
   if (recorded) log.info(fields, "run finished");
   else log.warn(fields, "run finished but no longer owned; result discarded");
-  try {
-    await file.flush();
-  } catch (err) {
-    log.warn({ err }, "could not write the run log file");
-  }
   return { status: result.status, attempts: outcome.attempts, recorded };
 }
 

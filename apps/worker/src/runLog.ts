@@ -1,32 +1,34 @@
-// Per-run log stream: lines are buffered in memory while the run executes and written once, as
-// `<dir>/<run_id>.log`, when it finishes (one small write per run instead of one per line).
-import { mkdir, writeFile } from "node:fs/promises";
+// Per-run log file `<dir>/<run_id>.log`: each line is appended as it happens (a synchronous append of one short
+// line, measured cheaper than buffering the run and writing it asynchronously at the end), so the file is there and
+// current even when the worker is killed mid-run. No file descriptor is held between lines.
+import { appendFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 
 export class RunLog {
-  private readonly lines: string[] = [];
+  /** The file, or null when logging to files is disabled. */
+  readonly path: string | null;
+  private failed = false;
 
   constructor(
-    private readonly dir: string | null,
+    dir: string | null,
     readonly runId: string,
     /** Timestamps of the lines (the database clock). */
     private readonly now: () => Date,
-  ) {}
+    /** Told once if a line cannot be written; the run goes on without its file. */
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {
+    this.path = dir === null ? null : join(dir, `${runId}.log`);
+  }
 
   line(message: string): void {
-    this.lines.push(`${this.now().toISOString()} ${message}`);
-  }
-
-  text(): string {
-    return this.lines.map((l) => `${l}\n`).join("");
-  }
-
-  /** Writes the file; returns its path, or null when logging to files is disabled. */
-  async flush(): Promise<string | null> {
-    if (this.dir === null) return null;
-    const path = join(this.dir, `${this.runId}.log`);
-    await writeFile(path, this.text(), { flag: "a" });
-    return path;
+    if (this.path === null || this.failed) return;
+    try {
+      appendFileSync(this.path, `${this.now().toISOString()} ${message}\n`);
+    } catch (err) {
+      this.failed = true;
+      this.onError(err);
+    }
   }
 }
 
