@@ -30,9 +30,12 @@ interface PickedTriggerRow {
  * Claims up to `limit` pending manual triggers (oldest first) in one transaction. Each trigger and its job row are
  * locked with skip locked (a job being claimed by another transaction keeps its triggers for the next pass, so the
  * concurrency policy is always decided under the job's lock); each trigger is marked claimed and completed and
- * becomes a `manual` run whose scheduled_for is the trigger's created_at. The job's concurrency policy applies as for
- * scheduled slots (forbid: recorded as `skipped`; replace: the running run is cancelled). Paused jobs still run. The
- * job's schedule is not touched; only last_run_at.
+ * becomes a `manual` run whose scheduled_for is the trigger's created_at (moved by a microsecond or more when that
+ * collides with another run of the job: every trigger gets its run). The job's concurrency policy applies as for
+ * scheduled slots (forbid: recorded as `skipped`; replace: the running run is cancelled), also between the triggers
+ * of one claim: under forbid the first runs and the others are skipped; under replace only the newest runs and the
+ * older ones are recorded `cancelled` without being sent. Paused jobs still run. The job's schedule is not touched;
+ * only last_run_at.
  */
 export async function claimTriggers(
   db: Db,
@@ -51,7 +54,7 @@ select triggers.id, triggers.job_id, triggers.created_at, jobs.tenant_id, jobs.m
 from manual_job_triggers as triggers
 inner join jobs as jobs on jobs.id = triggers.job_id
 where triggers.completed_at is null
-order by triggers.created_at asc
+order by triggers.created_at asc, triggers.id asc
 limit ${args.limit}::int
 for update of triggers, jobs skip locked`, (rows) => rows[0]?.db_now);
     if (picked.length === 0) return [];
@@ -64,7 +67,15 @@ where triggers.id = any(${picked.map((t) => t.id)}::uuid[])`;
     const running = await expireAndListRunning(tx, [...new Set(picked.map((t) => t.job_id))]);
     const planned: PlannedRun[] = [];
     const cancel: { jobId: string; message: string }[] = [];
+    // Under replace, the newest trigger of each job in this claim is the one that runs.
+    const newest = new Map<string, PickedTriggerRow>();
+    for (const t of picked) if (t.concurrency_policy === "replace") newest.set(t.job_id, t);
     for (const t of picked) {
+      const winner = newest.get(t.job_id);
+      if (winner && winner !== t) {
+        planned.push({ jobId: t.job_id, slot: t.created_at, skippedBecause: null, cancelledBecause: cancelledMessage(winner.created_at), triggerId: t.id });
+        continue;
+      }
       const decided = applyConcurrency(t.concurrency_policy, running.has(t.job_id), [{ at: t.created_at, skippedBecause: null }]);
       if (decided.cancelRunning && !cancel.some((c) => c.jobId === t.job_id)) {
         cancel.push({ jobId: t.job_id, message: cancelledMessage(t.created_at) });
