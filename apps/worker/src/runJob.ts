@@ -46,7 +46,11 @@ interface Attempt extends AttemptRecord {
   persisted: boolean;
 }
 
-export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSignal): Promise<RunSummary> {
+/**
+ * Runs the attempts and records the outcome. `onFinishing` is called once the attempts are over, right before the
+ * final write: from then on the run's row may stop being `running` at any moment, by our own hand.
+ */
+export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSignal, onFinishing: () => void = () => {}): Promise<RunSummary> {
   const { db, options, clock } = ctx;
   const log = ctx.logger.child({ job_id: run.jobId, run_id: run.runId });
   const file = new RunLog(options.taskLogPath, run.runId, () => clock.now(), (err) =>
@@ -149,6 +153,7 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
   };
 
   let recorded = false;
+  onFinishing();
   if (!fenceLost) recorded = await finishWithRetries(ctx, run, result);
   // Not finished by us (cancelled, lost, taken over or deleted): the attempts really sent are still history, as far
   // as the fence allows (recordAttempts).

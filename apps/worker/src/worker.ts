@@ -75,6 +75,8 @@ interface InFlight {
   controller: AbortController;
   /** Settles when the run has finished (or, if it never started, was dropped). */
   done: Promise<RunSummary>;
+  /** Its attempts are over and its final write is under way: the heartbeat leaves it alone. */
+  finishing: boolean;
   start: () => void;
 }
 
@@ -131,9 +133,10 @@ export function createWorker(args: CreateWorkerArgs): Worker {
       run,
       controller,
       done,
+      finishing: false,
       start() {
         executing++;
-        runJob({ db, http, options, logger, metrics, clock }, run, controller.signal)
+        runJob({ db, http, options, logger, metrics, clock }, run, controller.signal, () => (entry.finishing = true))
           .catch((err: unknown): RunSummary => {
             logger.error({ err, job_id: run.jobId, run_id: run.runId }, "run crashed");
             return { status: "failed", attempts: 0, recorded: false };
@@ -232,18 +235,21 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     }
   }
 
-  /** Stops executing a run the database no longer lets us finish (cancelled, lost or deleted). */
+  /**
+   * Stops executing a run the database no longer lets us finish (cancelled, lost or deleted). A run that is already
+   * writing its own result is left alone: its row stops being `running` because we finished it.
+   */
   function release(runId: string, why: string): void {
     const f = inFlight.get(runId);
-    if (!f || f.controller.signal.aborted) return;
+    if (!f || f.finishing || f.controller.signal.aborted) return;
     logger.warn({ run_id: runId, job_id: f.run.jobId, reason: why }, "run is no longer ours; aborting it");
     f.controller.abort(RUN_RELEASED);
   }
 
   async function heartbeat(): Promise<number> {
-    const ids = [...inFlight.keys()];
+    const ids = [...inFlight.values()].filter((f) => !f.finishing).map((f) => f.run.runId);
     const renewed = new Set(await renewLeases(db, { workerId: options.workerId, runIds: ids, leaseMs: options.leaseMs }));
-    for (const id of ids) if (!renewed.has(id) && inFlight.has(id)) release(id, "lease not renewed");
+    for (const id of ids) if (!renewed.has(id)) release(id, "lease not renewed");
     return renewed.size;
   }
 

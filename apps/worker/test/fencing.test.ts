@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 
 import { LOST_RUN_MESSAGE } from "../src/sql/recoverLostRuns.ts";
-import { createJob, deferred, sleep, useTestEnv } from "./helpers.ts";
+import { captureLogger, createJob, deferred, sleep, useTestEnv } from "./helpers.ts";
 
 const env = useTestEnv();
 
@@ -138,6 +138,36 @@ select (extract(epoch from (runs.lease_expires_at - now())) * 1000)::float8 as l
     hold.release();
     expect(await pass).toEqual([{ status: "success", attempts: 1, recorded: true }]);
     expect((await env.db.jobRun.findFirstOrThrow({ where: { jobId: job.id } })).status).toBe("success");
+  });
+
+  it("a heartbeat during a run's final write does not take the finished run for a lost one", async () => {
+    const job = await createJob(env.db, env.tenantId, { url: env.target.url });
+    // The final write commits, but its answer reaches the worker only when the test says so.
+    const gate = deferred();
+    let finishCommitted = false;
+    const db = new Proxy(env.db, {
+      get(obj, prop, receiver) {
+        if (prop !== "$queryRaw") return Reflect.get(obj, prop, receiver) as unknown;
+        return async (strings: TemplateStringsArray, ...values: unknown[]) => {
+          const result: unknown = await obj.$queryRaw(strings, ...values);
+          if (strings.join("?").includes("response_body_truncated = input.response_body_truncated")) {
+            finishCommitted = true;
+            await gate.promise;
+          }
+          return result;
+        };
+      },
+    });
+    const { logger, lines } = captureLogger();
+    const worker = await env.makeWorkerOn(db, {}, { logger });
+    const pass = worker.runOnce();
+    while (!finishCommitted) await sleep(10);
+    expect((await env.db.jobRun.findFirstOrThrow({ where: { jobId: job.id } })).status).toBe("success");
+    // The row is no longer `running`, because this worker finished it: nothing to renew, nothing to abort.
+    expect(await worker.heartbeat()).toBe(0);
+    gate.resolve();
+    expect(await pass).toEqual([{ status: "success", attempts: 1, recorded: true }]);
+    expect(lines.filter((l) => l.msg === "run is no longer ours; aborting it")).toEqual([]);
   });
 
   it("without a heartbeat, the same run would be lost (the previous test can fail)", async () => {
