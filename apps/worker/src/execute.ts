@@ -22,6 +22,8 @@ export interface AttemptResult {
   body: string | null;
   bodyTruncated: boolean;
   bodyBytes: number | null;
+  /** The body was read only up to the cap, with no Content-Length: bodyBytes is a lower bound. */
+  bodyBytesCapped: boolean;
   errorMessage: string | null;
   /** Parsed later by the retry policy. */
   retryAfter: string | null;
@@ -115,6 +117,7 @@ export async function executeAttempt(
     body: null,
     bodyTruncated: false,
     bodyBytes: null,
+    bodyBytesCapped: false,
     errorMessage,
     retryAfter: null,
     aborted,
@@ -144,6 +147,7 @@ export async function executeAttempt(
       body: captured.text,
       bodyTruncated: captured.truncated,
       bodyBytes: captured.bytes,
+      bodyBytesCapped: captured.bytesCapped,
       retryAfter: headers["retry-after"]?.[0] ?? null,
       aborted: false,
     };

@@ -11,6 +11,7 @@ import type { WorkerMetrics } from "./metrics.ts";
 import type { WorkerOptions } from "./options.ts";
 import { runWithRetries } from "./retry.ts";
 import { RunLog } from "./runLog.ts";
+import { MAX_READ_BYTES } from "./responseBody.ts";
 import { openRun } from "./secrets.ts";
 import { finishRun } from "./sql/finishRun.ts";
 import { recordAttempt } from "./sql/recordAttempts.ts";
@@ -112,6 +113,9 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
           durationMs,
           persisted: false,
         });
+        if (result.bodyBytesCapped) {
+          file.line(`attempt ${n}: response body without Content-Length read up to the ${MAX_READ_BYTES} byte cap; its size is at least ${result.bodyBytes}`);
+        }
         file.line(
           `attempt ${n} finished: ${result.outcome}` +
             `${result.statusCode !== null ? ` ${result.statusCode}` : ""}${result.errorMessage ? ` (${result.errorMessage})` : ""} in ${durationMs} ms`,
@@ -148,6 +152,7 @@ export async function runJob(ctx: RunContext, run: ClaimedRun, signal: AbortSign
     responseBody: last?.body ?? null,
     responseBodyTruncated: last?.bodyTruncated ?? false,
     responseBodyBytes: last?.bodyBytes ?? null,
+    responseBodyBytesCapped: last?.bodyBytesCapped ?? false,
     errorMessage: success ? null : shuttingDown ? SHUTDOWN_MESSAGE : (last?.errorMessage ?? "request failed"),
     attempts: unwritten(),
   };
@@ -195,6 +200,7 @@ function undecryptable(error: string): AttemptResult {
     body: null,
     bodyTruncated: false,
     bodyBytes: null,
+    bodyBytesCapped: false,
     errorMessage: `${error}; request not sent`,
     retryAfter: null,
     aborted: false,

@@ -57,6 +57,8 @@ export interface RunResult {
   responseBody: string | null;
   responseBodyTruncated: boolean;
   responseBodyBytes: number | null;
+  /** responseBodyBytes is a lower bound: the body had no Content-Length and reading stopped at the cap. */
+  responseBodyBytesCapped: boolean;
   errorMessage: string | null;
   attempts: AttemptRecord[];
 }

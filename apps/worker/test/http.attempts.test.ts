@@ -209,13 +209,34 @@ describe("response capture", () => {
     expect(Buffer.byteLength(stored.replace("\uFFFD", "\u0000"))).toBe(65_535);
   });
 
+  it("records that the size of a body over 10 MiB without Content-Length is a lower bound", async () => {
+    env.target.handler = (_req, res) => {
+      // Chunked: no Content-Length. 11 MiB in 1 MiB chunks.
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      for (let i = 0; i < 11; i++) res.write(Buffer.alloc(1024 * 1024, 0x61));
+      res.end();
+    };
+    const { run, logText } = await runOne({ url: env.target.url });
+    expect(run).toMatchObject({ status: "success", responseBodyTruncated: true, responseBodyBytesCapped: true });
+    expect(run.responseBodyBytes).toBeGreaterThanOrEqual(10 * 1024 * 1024);
+    expect(run.responseBodyBytes).toBeLessThan(11 * 1024 * 1024);
+    expect(logText).toMatch(/response body without Content-Length read up to the 10485760 byte cap; its size is at least \d+/);
+  });
+
   it("keeps a short body whole and reports its size", async () => {
     env.target.handler = (_req, res) => {
       res.writeHead(201, { "set-cookie": ["a=1", "b=2"] });
       res.end("héllo");
     };
     const { run } = await runOne({ url: env.target.url });
-    expect(run).toMatchObject({ status: "success", responseStatusCode: 201, responseBody: "héllo", responseBodyTruncated: false, responseBodyBytes: 6 });
+    expect(run).toMatchObject({
+      status: "success",
+      responseStatusCode: 201,
+      responseBody: "héllo",
+      responseBodyTruncated: false,
+      responseBodyBytes: 6,
+      responseBodyBytesCapped: false,
+    });
     expect((run.responseHeaders as Record<string, string[]>)["set-cookie"]).toEqual(["a=1", "b=2"]);
   });
 });

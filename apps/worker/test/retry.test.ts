@@ -11,6 +11,7 @@ const result = (over: Partial<AttemptResult>): AttemptResult => ({
   body: "",
   bodyTruncated: false,
   bodyBytes: 0,
+  bodyBytesCapped: false,
   errorMessage: "x",
   retryAfter: null,
   aborted: false,
