@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Db } from "@btick/db";
 import type { Logger } from "pino";
 
+import type { DbOutage } from "./dbOutage.ts";
 import { deleteExcessRuns } from "./sql/deleteExcessRuns.ts";
 import { deleteExpiredRuns } from "./sql/deleteExpiredRuns.ts";
 import { deleteOldTriggers } from "./sql/deleteOldTriggers.ts";
@@ -56,7 +57,7 @@ export interface Retention {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function createRetention(args: { db: Db; logger: Logger; options: RetentionOptions }): Retention {
+export function createRetention(args: { db: Db; logger: Logger; options: RetentionOptions; outage?: DbOutage }): Retention {
   const { db, logger, options } = args;
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
@@ -130,7 +131,10 @@ export function createRetention(args: { db: Db; logger: Logger; options: Retenti
             );
           }
         })
-        .catch((err: unknown) => logger.error({ err }, "retention cleanup failed; retrying at the next interval"))
+        .catch((err: unknown) => {
+          if (args.outage) args.outage.failed("retention cleanup", err);
+          else logger.error({ err }, "retention cleanup failed; retrying at the next interval");
+        })
         .finally(() => {
           current = null;
           schedule(Math.round(options.intervalMs * (0.9 + Math.random() * 0.2)));

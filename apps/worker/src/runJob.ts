@@ -6,6 +6,7 @@ import type { Dispatcher } from "undici";
 import type { Logger } from "pino";
 
 import type { DbClock } from "./dbClock.ts";
+import type { DbOutage } from "./dbOutage.ts";
 import { executeAttempt, type AttemptResult } from "./execute.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 import type { WorkerOptions } from "./options.ts";
@@ -29,6 +30,8 @@ export interface RunContext {
   metrics?: WorkerMetrics | undefined;
   /** The database's clock: every timestamp a run writes or sends comes from it. */
   clock: DbClock;
+  /** Where database failures are reported (one line per outage); without it they are logged one by one. */
+  outage?: DbOutage;
 }
 
 export interface RunSummary {
@@ -182,7 +185,9 @@ async function finishWithRetries(ctx: RunContext, run: ClaimedRun, result: RunRe
       return await finishRun(ctx.db, { runId: run.runId, workerId: ctx.options.workerId, result });
     } catch (err) {
       if (i >= 2) {
-        ctx.logger.error({ err, job_id: run.jobId, run_id: run.runId }, "could not record the run's result");
+        if (ctx.outage) ctx.outage.failed("recording a run's result", err);
+        else ctx.logger.error({ err, job_id: run.jobId, run_id: run.runId }, "could not record the run's result");
+        ctx.logger.warn({ job_id: run.jobId, run_id: run.runId }, "the run's result could not be recorded; its lease will expire and it will be marked lost");
         return false;
       }
       await new Promise((r) => setTimeout(r, 250 * 4 ** i));

@@ -9,6 +9,7 @@ import pino, { type Logger } from "pino";
 import type { Dispatcher } from "undici";
 
 import { DbClock } from "./dbClock.ts";
+import { DbOutage } from "./dbOutage.ts";
 import { createHttpAgent } from "./execute.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 import { defaultOptions, type WorkerOptions } from "./options.ts";
@@ -97,6 +98,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
   const queue: InFlight[] = [];
   let executing = 0;
   const clock = new DbClock();
+  const outage = new DbOutage(logger);
   const waiter = new Waiter();
   let running = false;
   let stopping: Promise<void> | null = null;
@@ -111,6 +113,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
   const retention = createRetention({
     db,
     logger,
+    outage,
     options: { ...defaultRetentionOptions, retentionDays: options.runRetentionDays, taskLogPath: options.taskLogPath },
   });
   let lastTickAt: number | null = null;
@@ -136,7 +139,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
       finishing: false,
       start() {
         executing++;
-        runJob({ db, http, options, logger, metrics, clock }, run, controller.signal, () => (entry.finishing = true))
+        runJob({ db, http, options, logger, metrics, clock, outage }, run, controller.signal, () => (entry.finishing = true))
           .catch((err: unknown): RunSummary => {
             logger.error({ err, job_id: run.jobId, run_id: run.runId }, "run crashed");
             return { status: "failed", attempts: 0, recorded: false };
@@ -214,6 +217,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
       try {
         const { claimed, limit } = await claim();
         failures = 0;
+        outage.ok();
         lastTickAt = Date.now();
         if (!running) break;
         pendingWork = limit === 0 || claimed >= limit;
@@ -228,7 +232,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
         }
       } catch (err) {
         failures++;
-        logger.error({ err }, "claim failed; retrying after the poll interval");
+        outage.failed("claim", err);
         delay = Math.min(options.pollIntervalMs, 100 * 2 ** Math.min(failures, 10));
       }
       if (running) await waiter.wait(delay);
@@ -249,12 +253,14 @@ export function createWorker(args: CreateWorkerArgs): Worker {
   async function heartbeat(): Promise<number> {
     const ids = [...inFlight.values()].filter((f) => !f.finishing).map((f) => f.run.runId);
     const renewed = new Set(await renewLeases(db, { workerId: options.workerId, runIds: ids, leaseMs: options.leaseMs }));
+    if (ids.length > 0) outage.ok();
     for (const id of ids) if (!renewed.has(id)) release(id, "lease not renewed");
     return renewed.size;
   }
 
   async function recoverLost(): Promise<string[]> {
     const rows = await recoverLostRuns(db);
+    outage.ok();
     if (rows.length > 0) metrics?.leasesRecovered.inc(rows.length);
     for (const row of rows) logger.warn({ run_id: row.id, lost_worker_id: row.worker_id }, "run marked lost: lease expired");
     return rows.map((r) => r.id);
@@ -314,10 +320,10 @@ export function createWorker(args: CreateWorkerArgs): Worker {
       await ensureDir();
       running = true;
       heartbeatTimer = setInterval(() => {
-        heartbeat().catch((err: unknown) => logger.error({ err }, "heartbeat failed"));
+        heartbeat().catch((err: unknown) => outage.failed("heartbeat", err));
       }, Math.max(50, Math.floor(options.leaseMs / 3)));
       const sweep = () => {
-        recoverLost().catch((err: unknown) => logger.error({ err }, "lost-run recovery failed"));
+        recoverLost().catch((err: unknown) => outage.failed("lost-run recovery", err));
       };
       sweep();
       // Jittered so that workers started together do not sweep in lockstep.

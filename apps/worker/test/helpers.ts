@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createNetServer, type AddressInfo } from "node:net";
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -318,4 +318,44 @@ export function startWorkerProcess(env: Record<string, string>, opts: { preload?
         check();
       }),
   };
+}
+
+export interface TcpProxy {
+  /** The proxy's address as a connection string for `databaseUrl`'s database. */
+  url: string;
+  /** The database "goes down": open connections are cut and new ones refused. */
+  cut(): Promise<void>;
+  /** The database is reachable again, on the same address. */
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A TCP proxy in front of PostgreSQL, to take the database away from a worker and give it back. */
+export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
+  const upstream = new URL(databaseUrl);
+  const sockets = new Set<Socket>();
+  const server = createNetServer((client) => {
+    const server = connect(Number(upstream.port || 5432), upstream.hostname);
+    for (const s of [client, server]) {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+      s.on("error", () => {});
+    }
+    client.pipe(server).pipe(client);
+    client.on("close", () => server.destroy());
+    server.on("close", () => client.destroy());
+  });
+  const listen = (port: number) => new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  await listen(0);
+  const port = (server.address() as AddressInfo).port;
+  const url = new URL(databaseUrl);
+  url.hostname = "127.0.0.1";
+  url.port = String(port);
+  const cut = async () => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
+  };
+  return { url: url.toString(), cut, restore: () => listen(port), close: cut };
 }
