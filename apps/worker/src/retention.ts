@@ -10,7 +10,7 @@ import type { Db } from "@btick/db";
 import type { Logger } from "pino";
 
 import type { DbOutage } from "./dbOutage.ts";
-import { deleteExcessRuns } from "./sql/deleteExcessRuns.ts";
+import { cappedJobs, deleteExcessRuns, excessBoundaries, type CappedJob } from "./sql/deleteExcessRuns.ts";
 import { deleteExpiredRuns } from "./sql/deleteExpiredRuns.ts";
 import { deleteOldTriggers } from "./sql/deleteOldTriggers.ts";
 
@@ -57,6 +57,29 @@ export interface Retention {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Capped jobs read per statement. */
+const CAPPED_JOBS_PER_STATEMENT = 500;
+/** Finding boundaries reads max_runs rows per job: at most this many rows per statement (at least one job). */
+const BOUNDARY_ROWS_PER_STATEMENT = 100_000;
+
+/** Splits jobs into groups whose max_runs add up to at most `rows` (a larger job gets a group of its own). */
+function byRows(jobs: CappedJob[], rows: number): CappedJob[][] {
+  const groups: CappedJob[][] = [];
+  let current: CappedJob[] = [];
+  let sum = 0;
+  for (const job of jobs) {
+    if (current.length > 0 && sum + job.maxRuns > rows) {
+      groups.push(current);
+      current = [];
+      sum = 0;
+    }
+    current.push(job);
+    sum += job.maxRuns;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
 export function createRetention(args: { db: Db; logger: Logger; options: RetentionOptions; outage?: DbOutage }): Retention {
   const { db, logger, options } = args;
   let timer: NodeJS.Timeout | null = null;
@@ -72,6 +95,27 @@ export function createRetention(args: { db: Db; logger: Logger; options: Retenti
       total += n;
       if (n < options.batchSize) break;
       await sleep(options.pauseMs);
+    }
+    return total;
+  }
+
+  /** The per-job cap: each capped job's boundary once per pass, then batched deletes below the boundaries. */
+  async function deleteExcess(result: CleanupResult): Promise<number> {
+    let total = 0;
+    let after: string | null = null;
+    while (!stopped) {
+      const jobs = await cappedJobs(db, { after, limit: CAPPED_JOBS_PER_STATEMENT });
+      result.statements++;
+      if (jobs.length === 0) break;
+      after = (jobs.at(-1) as CappedJob).id;
+      for (const group of byRows(jobs, BOUNDARY_ROWS_PER_STATEMENT)) {
+        if (stopped) break;
+        const boundaries = await excessBoundaries(db, group);
+        result.statements++;
+        if (boundaries.length > 0) total += await drain(() => deleteExcessRuns(db, { boundaries, limit: options.batchSize }), result);
+        await sleep(options.pauseMs);
+      }
+      if (jobs.length < CAPPED_JOBS_PER_STATEMENT) break;
     }
     return total;
   }
@@ -112,7 +156,7 @@ export function createRetention(args: { db: Db; logger: Logger; options: Retenti
       result.expiredRuns = await drain(() => deleteExpiredRuns(db, { days, limit }), result);
       result.triggers = await drain(() => deleteOldTriggers(db, { days, limit }), result);
     }
-    result.excessRuns = await drain(() => deleteExcessRuns(db, { limit }), result);
+    result.excessRuns = await deleteExcess(result);
     result.logFiles = await deleteOldLogFiles();
     return result;
   }
