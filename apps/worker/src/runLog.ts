@@ -1,9 +1,26 @@
-// Per-run log file `<dir>/<run_id>.log`: each line is appended as it happens (a synchronous append of one short
-// line, measured cheaper than buffering the run and writing it asynchronously at the end), so the file is there and
-// current even when the worker is killed mid-run. No file descriptor is held between lines.
+// Per-run log file `<dir>/<run_id>.log`. Each line reaches its file in the event-loop turn that produced it: lines are
+// gathered while the turn runs (a claim launches dozens of runs in one turn) and appended right after it, one append
+// per file, so a killed worker leaves every line up to the kill, and no file write delays the requests being sent
+// in that turn. No file descriptor is held between writes.
 import { appendFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+
+interface PendingFile {
+  text: string;
+  log: RunLog;
+}
+
+const pending = new Map<string, PendingFile>();
+let scheduled = false;
+
+/** Appends every line gathered so far to its file (also called when the worker stops). */
+export function flushRunLogs(): void {
+  scheduled = false;
+  const files = [...pending.entries()];
+  pending.clear();
+  for (const [path, file] of files) file.log.append(path, file.text);
+}
 
 export class RunLog {
   /** The file, or null when logging to files is disabled. */
@@ -23,8 +40,21 @@ export class RunLog {
 
   line(message: string): void {
     if (this.path === null || this.failed) return;
+    const text = `${this.now().toISOString()} ${message}\n`;
+    const file = pending.get(this.path);
+    if (file) file.text += text;
+    else pending.set(this.path, { text, log: this });
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flushRunLogs);
+    }
+  }
+
+  /** @internal */
+  append(path: string, text: string): void {
+    if (this.failed) return;
     try {
-      appendFileSync(this.path, `${this.now().toISOString()} ${message}\n`);
+      appendFileSync(path, text);
     } catch (err) {
       this.failed = true;
       this.onError(err);

@@ -15,7 +15,7 @@ import type { WorkerMetrics } from "./metrics.ts";
 import { defaultOptions, type WorkerOptions } from "./options.ts";
 import { RUN_RELEASED, runJob, type RunSummary } from "./runJob.ts";
 import { createRetention, defaultRetentionOptions } from "./retention.ts";
-import { ensureLogDir } from "./runLog.ts";
+import { ensureLogDir, flushRunLogs } from "./runLog.ts";
 import { claimDueJobs } from "./sql/claimDueJobs.ts";
 import { claimTriggers } from "./sql/claimTriggers.ts";
 import { earliestDue } from "./sql/earliestDue.ts";
@@ -296,6 +296,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     if (sweepTimer) clearInterval(sweepTimer);
     heartbeatTimer = sweepTimer = null;
     if (ownsHttp) await http.close();
+    flushRunLogs();
   }
 
   return {

@@ -33,17 +33,24 @@ describe("run log files", () => {
     expect(lines[1]).toMatch(/^\S+Z attempt 1 started$/);
   });
 
-  it("appends each line at once, and a file that cannot be written is reported once, not thrown", async () => {
+  it("appends each line at the end of the event-loop turn that wrote it, and reports a file it cannot write once", async () => {
     const dir = await tempDir();
     const log = new RunLog(dir, "r1", () => new Date("2030-01-01T00:00:00Z"));
     log.line("one");
+    await new Promise((r) => setImmediate(r));
     expect(await readFile(join(dir, "r1.log"), "utf8")).toBe("2030-01-01T00:00:00.000Z one\n");
     log.line("two");
-    expect(await readFile(join(dir, "r1.log"), "utf8")).toBe("2030-01-01T00:00:00.000Z one\n2030-01-01T00:00:00.000Z two\n");
+    log.line("three");
+    await new Promise((r) => setImmediate(r));
+    expect(await readFile(join(dir, "r1.log"), "utf8")).toBe(
+      "2030-01-01T00:00:00.000Z one\n2030-01-01T00:00:00.000Z two\n2030-01-01T00:00:00.000Z three\n",
+    );
     const errors: unknown[] = [];
     const broken = new RunLog(join(dir, "missing", "dir"), "r2", () => new Date(), (err) => errors.push(err));
     broken.line("a");
+    await new Promise((r) => setImmediate(r));
     broken.line("b");
+    await new Promise((r) => setImmediate(r));
     expect(errors).toHaveLength(1);
     expect(new RunLog(null, "r3", () => new Date()).path).toBeNull();
   });
