@@ -1,4 +1,5 @@
 import type { Db } from "@btick/db";
+import { nextRunAfter } from "@btick/scheduling";
 
 import { observed, type DbClock } from "../dbClock.ts";
 import { applyConcurrency, cancelledMessage, planScheduledSlots, type SlotPlan } from "../policy.ts";
@@ -75,6 +76,14 @@ for update skip locked`, (rows) => rows[0]?.db_now);
     if (due.length === 0) return [];
 
     const running = await expireAndListRunning(tx, due.map((j) => j.id));
+    // Jobs that share a schedule (the same cron and time zone) and a slot share their next slots: computed once.
+    const slotsAfter = new Map<string, Date>();
+    const nextSlot = (cron: string, timezone: string, after: Date): Date => {
+      const key = `${timezone}|${after.getTime()}|${cron}`;
+      let next = slotsAfter.get(key);
+      if (!next) slotsAfter.set(key, (next = nextRunAfter(cron, timezone, after)));
+      return next;
+    };
     const planned: PlannedRun[] = [];
     const cancel: { jobId: string; message: string }[] = [];
     const advance: { jobId: string; next: Date | null }[] = [];
@@ -90,7 +99,7 @@ for update skip locked`, (rows) => rows[0]?.db_now);
           misfirePolicy: job.misfire_policy,
           catchUpMax: job.misfire_catch_up_max,
           thresholdMs: args.misfireThresholdMs,
-        });
+        }, (after) => nextSlot(job.cron_expression, job.timezone, after));
       } catch (err) {
         args.onScheduleError?.(job.id, err);
         // The slot that came due still runs once; the job then stops being scheduled.
