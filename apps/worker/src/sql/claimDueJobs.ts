@@ -4,7 +4,8 @@ import { nextRunAfter } from "@btick/scheduling";
 import { observed, type DbClock } from "../dbClock.ts";
 import { applyConcurrency, cancelledMessage, planScheduledSlots, type SlotPlan } from "../policy.ts";
 import type { ClaimedRun } from "../types.ts";
-import { expireAndListRunning, writeClaim, type PlannedRun } from "./claimWrites.ts";
+import { writeClaim, type PlannedRun } from "./claimWrites.ts";
+import { LOST_RUN_MESSAGE } from "./recoverLostRuns.ts";
 import { sealedSecrets } from "./sealedSecrets.ts";
 
 interface DueJobRow {
@@ -28,6 +29,8 @@ interface DueJobRow {
   signing_secret: string | null;
   signing_secret_previous: string | null;
   signing_secret_previous_expires_at: Date | null;
+  /** A run of the job is in progress (a `running` run with a live lease; expired ones were just marked lost). */
+  has_running: boolean;
 }
 
 export interface ClaimCounts {
@@ -63,19 +66,36 @@ export async function claimDueJobs(
 ): Promise<ClaimedRun[]> {
   if (args.limit <= 0) return [];
   return db.$transaction(async (tx) => {
+    // One statement: lock the due jobs, mark their runs whose lease expired lost (their worker is gone: they are not in
+    // progress, and neither block nor get replaced), and tell which jobs still have a run in progress.
     const due = await observed(args.clock, () => tx.$queryRaw<DueJobRow[]>`
-select jobs.id, jobs.tenant_id, jobs.method, jobs.url, jobs.headers, jobs.body, jobs.cron_expression, jobs.timezone,
-  jobs.retry_max, jobs.timeout_seconds, jobs.concurrency_policy, jobs.misfire_policy, jobs.misfire_catch_up_max,
-  jobs.next_run_at, clock_timestamp() as db_now, jobs.secret_headers, jobs.signing_secret, jobs.signing_secret_previous,
-  jobs.signing_secret_previous_expires_at
-from jobs as jobs
-where jobs.enabled = true and jobs.next_run_at <= now()
-order by jobs.next_run_at asc
-limit ${args.limit}::int
-for update skip locked`, (rows) => rows[0]?.db_now);
+with due as (
+  select jobs.id, jobs.tenant_id, jobs.method, jobs.url, jobs.headers, jobs.body, jobs.cron_expression, jobs.timezone,
+    jobs.retry_max, jobs.timeout_seconds, jobs.concurrency_policy, jobs.misfire_policy, jobs.misfire_catch_up_max,
+    jobs.next_run_at, jobs.secret_headers, jobs.signing_secret, jobs.signing_secret_previous,
+    jobs.signing_secret_previous_expires_at
+  from jobs as jobs
+  where jobs.enabled = true and jobs.next_run_at <= now()
+  order by jobs.next_run_at asc
+  limit ${args.limit}::int
+  for update skip locked
+), expired as (
+  update job_runs as runs
+  set status = 'lost', finished_at = now(), error_message = ${LOST_RUN_MESSAGE}::text,
+    duration_ms = greatest(0, round(extract(epoch from (now() - runs.started_at)) * 1000))::int
+  where runs.job_id in (select due.id from due) and runs.status = 'running' and runs.lease_expires_at < now()
+  returning runs.id
+), busy as (
+  select distinct runs.job_id
+  from job_runs as runs
+  where runs.job_id in (select due.id from due) and runs.status = 'running' and runs.lease_expires_at >= now()
+    and runs.id not in (select expired.id from expired)
+)
+select due.*, clock_timestamp() as db_now, exists (select 1 from busy where busy.job_id = due.id) as has_running
+from due
+order by due.next_run_at asc`, (rows) => rows[0]?.db_now);
     if (due.length === 0) return [];
 
-    const running = await expireAndListRunning(tx, due.map((j) => j.id));
     // Jobs that share a schedule (the same cron and time zone) and a slot share their next slots: computed once.
     const slotsAfter = new Map<string, Date>();
     const nextSlot = (cron: string, timezone: string, after: Date): Date => {
@@ -105,7 +125,7 @@ for update skip locked`, (rows) => rows[0]?.db_now);
         // The slot that came due still runs once; the job then stops being scheduled.
         plan = { slots: [{ at: job.next_run_at, skippedBecause: null }], next: null };
       }
-      const decided = applyConcurrency(job.concurrency_policy, running.has(job.id), plan.slots);
+      const decided = applyConcurrency(job.concurrency_policy, job.has_running, plan.slots);
       const executes = decided.slots.filter((s) => s.skippedBecause === null).length;
       if (advance.length > 0 && toExecute + executes > args.limit) break;
       toExecute += executes;

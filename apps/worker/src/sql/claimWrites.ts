@@ -1,5 +1,5 @@
 // The writes shared by both claims (scheduled slots and manual triggers), inside their transaction.
-import type { Db } from "@btick/db";
+import { Prisma, type Db } from "@btick/db";
 
 import { LOST_RUN_MESSAGE } from "./recoverLostRuns.ts";
 
@@ -85,24 +85,24 @@ select cancelled.id, pg_notify('btick_wakeup', 'cancel:' || cancelled.id::text):
 from cancelled`;
     cancelled = rows.length;
   }
+  if (args.advance && args.advance.length > 0 && args.runs.length > 0) {
+    // Scheduled claims: the schedule advances in the statement that inserts the runs (one round trip).
+    return { rows: await insertRuns(tx, args, args.runs, 0, args.advance), cancelled };
+  }
   if (args.advance && args.advance.length > 0) {
-    await tx.$executeRaw`
-update jobs as jobs
-set next_run_at = input.next_run_at, last_run_at = now()
-from unnest(${args.advance.map((a) => a.jobId)}::uuid[], ${args.advance.map((a) => a.next)}::timestamptz[]) as input(job_id, next_run_at)
-where jobs.id = input.job_id`;
+    await tx.$executeRaw`${advanceJobs(args.advance)} select 1`;
   } else if (!args.advance) {
     await tx.$executeRaw`
 update jobs as jobs set last_run_at = now() where jobs.id = any(${[...new Set(args.runs.map((r) => r.jobId))]}::uuid[])`;
   }
   if (args.runs.length === 0) return { rows: [], cancelled };
-  if (args.triggerType === "scheduled") return { rows: await insertRuns(tx, args, args.runs, 0), cancelled };
+  if (args.triggerType === "scheduled") return { rows: await insertRuns(tx, args, args.runs, 0, null), cancelled };
   // Manual runs: every trigger gets its run, however its created_at collides.
   const rows: InsertedRun[] = [];
   let left = args.runs;
   for (let shift = 0; left.length > 0; shift++) {
     if (shift >= MAX_MANUAL_SHIFTS) throw new Error(`no free scheduled_for found for ${left.length} manual run(s)`);
-    const got = await insertRuns(tx, args, left, shift);
+    const got = await insertRuns(tx, args, left, shift, null);
     rows.push(...got);
     const done = new Set(got.map((g) => g.trigger_id));
     left = left.filter((p) => !done.has(p.triggerId));
@@ -110,17 +110,31 @@ update jobs as jobs set last_run_at = now() where jobs.id = any(${[...new Set(ar
   return { rows, cancelled };
 }
 
+/** A `with` clause advancing the jobs' schedules (next_run_at, last_run_at), to prefix a statement with. */
+function advanceJobs(advance: { jobId: string; next: Date | null }[]): Prisma.Sql {
+  return Prisma.sql`
+with advanced as (
+  update jobs as jobs
+  set next_run_at = input.next_run_at, last_run_at = now()
+  from unnest(${advance.map((a) => a.jobId)}::uuid[], ${advance.map((a) => a.next)}::timestamptz[]) as input(job_id, next_run_at)
+  where jobs.id = input.job_id
+  returning jobs.id
+)`;
+}
+
 /**
- * Inserts planned runs (each slot moved by `shiftMicros`), dropping those whose (job_id, scheduled_for) is taken.
- * Runs of one statement that collide with each other keep the first of them.
+ * Inserts planned runs (each slot moved by `shiftMicros`), dropping those whose (job_id, scheduled_for) is taken,
+ * and, with `advance`, advances those jobs' schedules in the same statement. Runs of one statement that collide with
+ * each other keep the first of them.
  */
 async function insertRuns(
   tx: Tx,
   args: { workerId: string; leaseMs: number; triggerType: "scheduled" | "manual" },
   r: PlannedRun[],
   shiftMicros: number,
+  advance: { jobId: string; next: Date | null }[] | null,
 ): Promise<InsertedRun[]> {
-  return tx.$queryRaw<InsertedRun[]>`
+  return tx.$queryRaw<InsertedRun[]>`${advance ? advanceJobs(advance) : Prisma.empty}
 insert into job_runs (job_id, tenant_id, trigger_type, trigger_id, scheduled_for, status, attempt_number, max_attempts,
   request_method, request_url, request_headers, request_body, error_message, worker_id, lease_expires_at, started_at,
   finished_at, duration_ms)
