@@ -217,7 +217,8 @@ export function createWorker(args: CreateWorkerArgs): Worker {
       try {
         const { claimed, limit } = await claim();
         failures = 0;
-        outage.ok();
+        // (A full worker claims nothing and asks the database nothing: that proves nothing about it.)
+        if (limit > 0) outage.ok();
         lastTickAt = Date.now();
         if (!running) break;
         pendingWork = limit === 0 || claimed >= limit;
