@@ -30,13 +30,18 @@ describe("attempts recorded as they complete", () => {
     const job = await createJob(env.db, env.tenantId, { url: env.target.url, retryMax: 1 });
     const worker = await env.makeWorker();
     const pass = worker.runOnce();
+    // The run and its attempts read in one statement (one snapshot), as soon as an attempt shows up.
     const seen = await until(async () => {
-      const [run] = await runWithAttempts(job.id);
-      return run && run.attempts.length > 0 ? run : null;
+      const rows = await env.db.$queryRaw<{ status: string; attempt_number: number; attempts: [number, string, number | null][] }[]>`
+select runs.status, runs.attempt_number,
+  (select json_agg(json_build_array(a.attempt_number, a.outcome, a.response_status_code) order by a.attempt_number)
+   from job_run_attempts as a where a.run_id = runs.id) as attempts
+from job_runs as runs where runs.job_id = ${job.id}::uuid`;
+      return rows[0]?.attempts ? rows[0] : null;
     });
     // Seen while the run still waits for its second attempt.
-    expect(seen).toMatchObject({ status: "running", attemptNumber: 1 });
-    expect(seen.attempts.map((a) => [a.attemptNumber, a.outcome, a.responseStatusCode])).toEqual([[1, "http_error", 503]]);
+    expect(seen).toMatchObject({ status: "running", attempt_number: 1 });
+    expect(seen.attempts).toEqual([[1, "http_error", 503]]);
     expect(await pass).toEqual([{ status: "success", attempts: 2, recorded: true }]);
     const [done] = await runWithAttempts(job.id);
     expect(done?.attempts.map((a) => [a.attemptNumber, a.outcome, a.responseStatusCode])).toEqual([
