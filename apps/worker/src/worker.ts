@@ -25,7 +25,10 @@ import type { ClaimedRun } from "./types.ts";
 import { Waiter } from "./waiter.ts";
 import { createWakeupListener, type WakeupListener } from "./wakeup.ts";
 
-/** While the last claim found due work it could not take, sleep at least this long before claiming again. */
+/**
+ * Due work the last claim did not take: if it came due after that claim began, claim again at once; if it was due
+ * already, another worker holds it: sleep this long before claiming again.
+ */
 const MIN_BUSY_SLEEP_MS = 25;
 
 export interface CreateWorkerArgs {
@@ -215,6 +218,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     while (running) {
       let delay = options.pollIntervalMs;
       try {
+        const claimBegan = clock.nowMs();
         const { claimed, limit } = await claim();
         failures = 0;
         // (A full worker claims nothing and asks the database nothing: that proves nothing about it.)
@@ -228,8 +232,11 @@ export function createWorker(args: CreateWorkerArgs): Worker {
           const ms = await earliestDue(db, clock);
           // The answer is "ms from when the database evaluated now()": subtract the query's own round trip, so the
           // worker wakes at the slot (at worst a round trip early, when a short re-check follows), never late.
-          const left = ms === null ? null : ms - (performance.now() - asked);
-          if (left !== null) delay = Math.min(options.pollIntervalMs, ms === 0 ? MIN_BUSY_SLEEP_MS : Math.max(1, Math.ceil(left)));
+          if (ms !== null) {
+            const left = ms - (performance.now() - asked);
+            const cameDueAfterClaim = clock.nowMs() + left > claimBegan;
+            delay = Math.min(options.pollIntervalMs, left > 0 ? Math.ceil(left) : cameDueAfterClaim ? 0 : MIN_BUSY_SLEEP_MS);
+          }
         }
       } catch (err) {
         failures++;
