@@ -7,9 +7,11 @@ import { guardedConnector } from "./netGuard.ts";
 import { captureBody } from "./responseBody.ts";
 import { isRetryable } from "./retry.ts";
 import { signatureHeaders } from "./secrets.ts";
-import type { AttemptOutcome, ClaimedRun } from "./types.ts";
+import { RUN_RELEASED, type AttemptOutcome, type ClaimedRun } from "./types.ts";
 
 export const USER_AGENT = "btick-worker/0.1";
+/** Error of an attempt cut short because its run was cancelled (replaced), marked lost or deleted meanwhile. */
+export const RELEASED_ABORT_MESSAGE = "aborted: the run was cancelled, marked lost or deleted meanwhile";
 
 export interface AttemptResult {
   outcome: AttemptOutcome;
@@ -20,10 +22,12 @@ export interface AttemptResult {
   body: string | null;
   bodyTruncated: boolean;
   bodyBytes: number | null;
+  /** The body was read only up to the cap, with no Content-Length: bodyBytes is a lower bound. */
+  bodyBytesCapped: boolean;
   errorMessage: string | null;
   /** Parsed later by the retry policy. */
   retryAfter: string | null;
-  /** Set when the attempt was cut short by the caller's signal (shutdown), not by its timeout. */
+  /** Set when the attempt was cut short by the caller's signal (shutdown, or the run released), not by its timeout. */
   aborted: boolean;
 }
 
@@ -45,7 +49,7 @@ export function createHttpAgent(opts: { followRedirects: boolean; connections?: 
 }
 
 /** The outgoing headers: the job's own, then ours. Everything but X-BTick-Attempt is identical across retries. */
-export function requestHeaders(run: ClaimedRun, attempt: number): Record<string, string> {
+export function requestHeaders(run: ClaimedRun, attempt: number, now: Date): Record<string, string> {
   const out: Record<string, string> = {};
   const seen = new Set<string>();
   for (const [name, value] of Object.entries(run.headers)) {
@@ -63,7 +67,7 @@ export function requestHeaders(run: ClaimedRun, attempt: number): Record<string,
   set("X-BTick-Scheduled-For", run.scheduledFor.toISOString());
   set("Idempotency-Key", run.runId);
   set("X-BTick-Attempt", String(attempt));
-  for (const [name, value] of Object.entries(signatureHeaders(run, requestBody(run) ?? ""))) set(name, value);
+  for (const [name, value] of Object.entries(signatureHeaders(run, requestBody(run) ?? "", now))) set(name, value);
   return out;
 }
 
@@ -94,13 +98,14 @@ function errorText(err: unknown): string {
 
 /**
  * Sends one request. Never throws: transport errors, timeouts and non-2xx statuses become a failed AttemptResult.
- * `timeoutMs` covers the whole attempt, body included; `signal` (shutdown) aborts it early.
+ * `timeoutMs` covers the whole attempt, body included; `signal` (shutdown) aborts it early. `now` (the database
+ * clock) dates the signature.
  */
 export async function executeAttempt(
   dispatcher: Dispatcher,
   run: ClaimedRun,
   attempt: number,
-  opts: { timeoutMs: number; signal?: AbortSignal },
+  opts: { timeoutMs: number; signal?: AbortSignal; now: () => Date },
 ): Promise<AttemptResult> {
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
@@ -112,6 +117,7 @@ export async function executeAttempt(
     body: null,
     bodyTruncated: false,
     bodyBytes: null,
+    bodyBytesCapped: false,
     errorMessage,
     retryAfter: null,
     aborted,
@@ -127,7 +133,7 @@ export async function executeAttempt(
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method: run.method as Dispatcher.HttpMethod,
-      headers: requestHeaders(run, attempt),
+      headers: requestHeaders(run, attempt, opts.now()),
       body: requestBody(run),
       signal,
     });
@@ -141,6 +147,7 @@ export async function executeAttempt(
       body: captured.text,
       bodyTruncated: captured.truncated,
       bodyBytes: captured.bytes,
+      bodyBytesCapped: captured.bytesCapped,
       retryAfter: headers["retry-after"]?.[0] ?? null,
       aborted: false,
     };
@@ -161,7 +168,10 @@ export async function executeAttempt(
       errorMessage: `received non-2xx status code ${status}`,
     };
   } catch (err) {
-    if (opts.signal?.aborted) return failure("network_error", "aborted: worker shutting down", true);
+    if (opts.signal?.aborted) {
+      const released = opts.signal.reason === RUN_RELEASED;
+      return failure("network_error", released ? RELEASED_ABORT_MESSAGE : "aborted: worker shutting down", true);
+    }
     if (timeout.aborted) return failure("timeout", `timed out after ${opts.timeoutMs} ms`);
     const blocked = findBlockedError(err);
     if (blocked) return { ...failure("blocked", `${blocked.message} (not retried; an operator can allow it with WORKER_ALLOWED_HOSTS)`), retryable: false };

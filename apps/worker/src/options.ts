@@ -11,6 +11,8 @@ export interface WorkerOptions {
   pollIntervalMs: number;
   /** Jobs (and, separately, manual triggers) claimed per statement. */
   maxClaimsPerTick: number;
+  /** A slot later than this at claim time has misfired (its job's misfire_policy applies); a less late one runs. */
+  misfireThresholdMs: number;
   /** A run's lease lasts this long and is renewed by the heartbeat every third of it. */
   leaseMs: number;
   /** How often runs whose lease expired are marked lost. */
@@ -42,6 +44,7 @@ export const defaultOptions: Omit<WorkerOptions, "workerId"> = {
   concurrency: 4,
   pollIntervalMs: 2000,
   maxClaimsPerTick: 20,
+  misfireThresholdMs: 60_000,
   leaseMs: 5 * 60_000,
   sweepIntervalMs: 30_000,
   httpTimeoutMs: 90_000,
@@ -67,6 +70,7 @@ export function optionsFromEnv(env: WorkerEnv): WorkerOptions {
     concurrency: env.WORKER_CONCURRENCY,
     pollIntervalMs: env.WORKER_POLL_INTERVAL_MS,
     maxClaimsPerTick: env.WORKER_MAX_CLAIMS_PER_TICK,
+    misfireThresholdMs: env.WORKER_MISFIRE_THRESHOLD_SECONDS * 1000,
     leaseMs: leaseMsFromEnv(env),
     // A dead worker's runs are marked lost at most a quarter of a lease after their lease expires.
     sweepIntervalMs: Math.max(250, Math.min(defaultOptions.sweepIntervalMs, Math.round(leaseMsFromEnv(env) / 4))),

@@ -1,6 +1,9 @@
 /** Bytes of a response body kept in the run row. */
 export const STORED_BODY_BYTES = 64 * 1024;
-/** Reading stops here; the rest of the body is discarded and the byte count is a lower bound (or Content-Length). */
+/**
+ * Reading stops here; the rest of the body is discarded. The byte count is then Content-Length when the response
+ * declared one, else a lower bound (the bytes read), flagged `bytesCapped`.
+ */
 export const MAX_READ_BYTES = 10 * 1024 * 1024;
 
 export interface CapturedBody {
@@ -8,6 +11,8 @@ export interface CapturedBody {
   truncated: boolean;
   /** Full size in bytes (what was read, or Content-Length when reading stopped early). */
   bytes: number;
+  /** Reading stopped at the cap and no Content-Length said how big the body was: `bytes` is a lower bound. */
+  bytesCapped: boolean;
 }
 
 /**
@@ -66,7 +71,8 @@ export async function captureBody(
     }
   }
   if (stopped) body.destroy?.();
-  const bytes = stopped && opts.contentLength !== undefined && opts.contentLength > total ? opts.contentLength : total;
+  const declared = stopped && opts.contentLength !== undefined && opts.contentLength > total;
+  const bytes = declared ? (opts.contentLength as number) : total;
   const kept = head.subarray(0, utf8PrefixLength(head.subarray(0, headLen), keep));
-  return { text: toStorableText(kept), truncated: bytes > kept.length, bytes };
+  return { text: toStorableText(kept), truncated: bytes > kept.length, bytes, bytesCapped: stopped && !declared };
 }

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import type { Db } from "@btick/db";
 import type { Logger } from "pino";
 
-import { deleteExcessRuns } from "./sql/deleteExcessRuns.ts";
+import type { DbOutage } from "./dbOutage.ts";
+import { cappedJobs, deleteExcessRuns, excessBoundaries, type CappedJob } from "./sql/deleteExcessRuns.ts";
 import { deleteExpiredRuns } from "./sql/deleteExpiredRuns.ts";
 import { deleteOldTriggers } from "./sql/deleteOldTriggers.ts";
 
@@ -56,7 +57,30 @@ export interface Retention {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function createRetention(args: { db: Db; logger: Logger; options: RetentionOptions }): Retention {
+/** Capped jobs read per statement. */
+const CAPPED_JOBS_PER_STATEMENT = 500;
+/** Finding boundaries reads max_runs rows per job: at most this many rows per statement (at least one job). */
+const BOUNDARY_ROWS_PER_STATEMENT = 100_000;
+
+/** Splits jobs into groups whose max_runs add up to at most `rows` (a larger job gets a group of its own). */
+function byRows(jobs: CappedJob[], rows: number): CappedJob[][] {
+  const groups: CappedJob[][] = [];
+  let current: CappedJob[] = [];
+  let sum = 0;
+  for (const job of jobs) {
+    if (current.length > 0 && sum + job.maxRuns > rows) {
+      groups.push(current);
+      current = [];
+      sum = 0;
+    }
+    current.push(job);
+    sum += job.maxRuns;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+export function createRetention(args: { db: Db; logger: Logger; options: RetentionOptions; outage?: DbOutage }): Retention {
   const { db, logger, options } = args;
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
@@ -71,6 +95,27 @@ export function createRetention(args: { db: Db; logger: Logger; options: Retenti
       total += n;
       if (n < options.batchSize) break;
       await sleep(options.pauseMs);
+    }
+    return total;
+  }
+
+  /** The per-job cap: each capped job's boundary once per pass, then batched deletes below the boundaries. */
+  async function deleteExcess(result: CleanupResult): Promise<number> {
+    let total = 0;
+    let after: string | null = null;
+    while (!stopped) {
+      const jobs = await cappedJobs(db, { after, limit: CAPPED_JOBS_PER_STATEMENT });
+      result.statements++;
+      if (jobs.length === 0) break;
+      after = (jobs.at(-1) as CappedJob).id;
+      for (const group of byRows(jobs, BOUNDARY_ROWS_PER_STATEMENT)) {
+        if (stopped) break;
+        const boundaries = await excessBoundaries(db, group);
+        result.statements++;
+        if (boundaries.length > 0) total += await drain(() => deleteExcessRuns(db, { boundaries, limit: options.batchSize }), result);
+        await sleep(options.pauseMs);
+      }
+      if (jobs.length < CAPPED_JOBS_PER_STATEMENT) break;
     }
     return total;
   }
@@ -111,7 +156,7 @@ export function createRetention(args: { db: Db; logger: Logger; options: Retenti
       result.expiredRuns = await drain(() => deleteExpiredRuns(db, { days, limit }), result);
       result.triggers = await drain(() => deleteOldTriggers(db, { days, limit }), result);
     }
-    result.excessRuns = await drain(() => deleteExcessRuns(db, { limit }), result);
+    result.excessRuns = await deleteExcess(result);
     result.logFiles = await deleteOldLogFiles();
     return result;
   }
@@ -130,7 +175,10 @@ export function createRetention(args: { db: Db; logger: Logger; options: Retenti
             );
           }
         })
-        .catch((err: unknown) => logger.error({ err }, "retention cleanup failed; retrying at the next interval"))
+        .catch((err: unknown) => {
+          if (args.outage) args.outage.failed("retention cleanup", err);
+          else logger.error({ err }, "retention cleanup failed; retrying at the next interval");
+        })
         .finally(() => {
           current = null;
           schedule(Math.round(options.intervalMs * (0.9 + Math.random() * 0.2)));

@@ -22,9 +22,9 @@ export interface BackoffOptions {
 
 /**
  * Wait before retry number `retry` (1 = after the first attempt): the target's Retry-After when it sent one
- * (capped), otherwise exponential backoff with cap and jitter.
+ * (capped; an HTTP date is compared with `now`, the database clock), otherwise exponential backoff with cap and jitter.
  */
-export function backoffMs(retry: number, result: Pick<AttemptResult, "retryAfter">, opts: BackoffOptions, now = new Date()): number {
+export function backoffMs(retry: number, result: Pick<AttemptResult, "retryAfter">, opts: BackoffOptions, now: Date): number {
   const retryAfter = parseRetryAfter(result.retryAfter, now);
   if (retryAfter !== undefined) return Math.min(retryAfter, opts.retryAfterCapMs);
   return retryDelayMs(retry, { baseMs: opts.retryBaseMs, capMs: opts.retryCapMs });
@@ -57,8 +57,11 @@ export interface RetryHooks {
   attempt(attempt: number): Promise<AttemptResult>;
   /** Checked after each attempt; true ends the loop (the run was taken over meanwhile). */
   stop?(): boolean;
-  /** Called when a retry is scheduled, with the wait about to happen. */
-  onRetry?(attempt: number, result: AttemptResult, delayMs: number): void;
+  /**
+   * Called when a retry is scheduled, with the wait about to happen, before waiting; resolving to false stops (the
+   * run is no longer ours).
+   */
+  onRetry?(attempt: number, result: AttemptResult, delayMs: number): Promise<boolean>;
 }
 
 export interface RetryOutcome {
@@ -76,7 +79,7 @@ export interface RetryOutcome {
 export async function runWithRetries(
   maxAttempts: number,
   hooks: RetryHooks,
-  opts: BackoffOptions & { signal?: AbortSignal },
+  opts: BackoffOptions & { signal?: AbortSignal; now: () => Date },
 ): Promise<RetryOutcome> {
   let last: AttemptResult | null = null;
   let attempts = 0;
@@ -109,8 +112,11 @@ export async function runWithRetries(
         maxTimeout: 0,
         shouldRetry: async ({ error, attemptNumber }) => {
           if (!(error instanceof FailedAttempt)) return false;
-          const delay = backoffMs(attemptNumber, error.result, opts);
-          hooks.onRetry?.(attemptNumber, error.result, delay);
+          const delay = backoffMs(attemptNumber, error.result, opts, opts.now());
+          if (hooks.onRetry && !(await hooks.onRetry(attemptNumber, error.result, delay))) {
+            stoppedBy = "fence";
+            return false;
+          }
           const slept = await sleep(delay, opts.signal);
           if (!slept) stoppedBy = "shutdown";
           return slept;

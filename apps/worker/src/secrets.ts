@@ -12,10 +12,10 @@ export type OpenedRun = { ok: true; run: ClaimedRun } | { ok: false; error: stri
 
 /**
  * Returns the run with its secret header values in place of the mask and its signing secrets (current first, then
- * the previous one while its rotation window lasts). A value that cannot be decrypted (missing old key, tampering)
+ * the previous one while its rotation window lasts, judged on the database clock `now`). A value that cannot be decrypted (missing old key, tampering)
  * fails the run without sending anything.
  */
-export function openRun(run: ClaimedRun, keyring: Keyring, now: Date = new Date()): OpenedRun {
+export function openRun(run: ClaimedRun, keyring: Keyring, now: Date): OpenedRun {
   const sealed: SealedRunSecrets | undefined = run.sealed;
   if (!sealed) return { ok: true, run };
   const aad = secretContext(run.tenantId);
@@ -42,7 +42,7 @@ export function openRun(run: ClaimedRun, keyring: Keyring, now: Date = new Date(
  * Standard Webhooks headers for one attempt: webhook-id is the run id (identical across retries), the timestamp is
  * the attempt's, and there is one `v1,` signature per active secret. None when the job has no signing secret.
  */
-export function signatureHeaders(run: ClaimedRun, body: string, now: Date = new Date()): Record<string, string> {
+export function signatureHeaders(run: ClaimedRun, body: string, now: Date): Record<string, string> {
   if (!run.signingSecrets || run.signingSecrets.length === 0) return {};
   return signWebhook({ secret: run.signingSecrets, id: run.runId, timestamp: Math.floor(now.getTime() / 1000), body });
 }

@@ -1,3 +1,6 @@
+/** Abort reason used when a run was cancelled, marked lost or deleted under its worker (not a shutdown). */
+export const RUN_RELEASED = "run released";
+
 /** A run this worker owns: the job snapshot taken at claim time plus the run row's identity. */
 export interface ClaimedRun {
   runId: string;
@@ -54,6 +57,8 @@ export interface RunResult {
   responseBody: string | null;
   responseBodyTruncated: boolean;
   responseBodyBytes: number | null;
+  /** responseBodyBytes is a lower bound: the body had no Content-Length and reading stopped at the cap. */
+  responseBodyBytesCapped: boolean;
   errorMessage: string | null;
   attempts: AttemptRecord[];
 }

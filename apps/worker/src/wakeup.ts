@@ -48,7 +48,9 @@ export function createWakeupListener(args: {
       c.on("error", () => {});
       void c.end().catch(() => {});
       if (!stopped) {
-        args.logger.warn({ err: err?.message }, "wake-up listener connection lost; reconnecting");
+        // Once per loss: the failed reconnects that follow (the database is down) are logged at debug level.
+        if (failures === 0) args.logger.warn({ err: err?.message }, "wake-up listener connection lost; reconnecting");
+        else args.logger.debug({ err: err?.message, failures }, "wake-up listener reconnect failed; retrying");
         scheduleReconnect();
       }
     };

@@ -1,15 +1,21 @@
 // One worker's loop: claim what is due (up to the free slots), execute it with bounded concurrency, sleep until the
 // next due time (bounded by the poll interval) or a wake-up. runOnce() is the deterministic single pass used by tests.
+//
+// At most `concurrency` runs execute at once. A claim asks for no more runs than there are free slots, but one job's
+// catch-up can bring more than that: those runs wait in a local queue (owned and heartbeated like the others, not yet
+// sent), so no attempt starts, and no attempt timeout starts counting, before a slot is free.
 import type { Db } from "@btick/db";
 import pino, { type Logger } from "pino";
 import type { Dispatcher } from "undici";
 
+import { DbClock } from "./dbClock.ts";
+import { DbOutage } from "./dbOutage.ts";
 import { createHttpAgent } from "./execute.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 import { defaultOptions, type WorkerOptions } from "./options.ts";
 import { RUN_RELEASED, runJob, type RunSummary } from "./runJob.ts";
 import { createRetention, defaultRetentionOptions } from "./retention.ts";
-import { ensureLogDir } from "./runLog.ts";
+import { ensureLogDir, flushRunLogs } from "./runLog.ts";
 import { claimDueJobs } from "./sql/claimDueJobs.ts";
 import { claimTriggers } from "./sql/claimTriggers.ts";
 import { earliestDue } from "./sql/earliestDue.ts";
@@ -19,7 +25,10 @@ import type { ClaimedRun } from "./types.ts";
 import { Waiter } from "./waiter.ts";
 import { createWakeupListener, type WakeupListener } from "./wakeup.ts";
 
-/** While the last claim found due work it could not take, sleep at least this long before claiming again. */
+/**
+ * Due work the last claim did not take: if it came due after that claim began, claim again at once; if it was due
+ * already, another worker holds it: sleep this long before claiming again.
+ */
 const MIN_BUSY_SLEEP_MS = 25;
 
 export interface CreateWorkerArgs {
@@ -37,8 +46,10 @@ export interface CreateWorkerArgs {
 export interface Worker {
   readonly id: string;
   readonly options: WorkerOptions;
-  /** Runs currently executing. */
+  /** Runs this worker owns now: executing, or claimed and waiting for a free slot. */
   readonly inFlight: number;
+  /** Runs executing now (at most `concurrency`). */
+  readonly executing: number;
   /** When the continuous loop last completed a claim pass (ms since epoch); null before the first. */
   readonly lastTickAt: number | null;
   /**
@@ -66,7 +77,11 @@ export interface Worker {
 interface InFlight {
   run: ClaimedRun;
   controller: AbortController;
+  /** Settles when the run has finished (or, if it never started, was dropped). */
   done: Promise<RunSummary>;
+  /** Its attempts are over and its final write is under way: the heartbeat leaves it alone. */
+  finishing: boolean;
+  start: () => void;
 }
 
 export function createWorker(args: CreateWorkerArgs): Worker {
@@ -81,7 +96,12 @@ export function createWorker(args: CreateWorkerArgs): Worker {
       connections: options.concurrency,
       network: { allowPrivateNetworks: options.allowPrivateNetworks, allowedHosts: options.allowedHosts },
     });
+  /** Every run this worker owns, in claim order; the first `executing` started ones run, the rest wait in `queue`. */
   const inFlight = new Map<string, InFlight>();
+  const queue: InFlight[] = [];
+  let executing = 0;
+  const clock = new DbClock();
+  const outage = new DbOutage(logger);
   const waiter = new Waiter();
   let running = false;
   let stopping: Promise<void> | null = null;
@@ -96,11 +116,12 @@ export function createWorker(args: CreateWorkerArgs): Worker {
   const retention = createRetention({
     db,
     logger,
+    outage,
     options: { ...defaultRetentionOptions, retentionDays: options.runRetentionDays, taskLogPath: options.taskLogPath },
   });
   let lastTickAt: number | null = null;
   const metrics = args.metrics;
-  metrics?.setInFlightSource(() => inFlight.size);
+  metrics?.setInFlightSource(() => executing);
 
   // With work pending and all slots busy, claim again once a quarter of the slots (at most a full claim) are free
   // rather than one statement per finished run.
@@ -112,17 +133,41 @@ export function createWorker(args: CreateWorkerArgs): Worker {
 
   function launch(run: ClaimedRun): void {
     const controller = new AbortController();
-    const done = runJob({ db, http, options, logger, metrics }, run, controller.signal)
-      .catch((err: unknown): RunSummary => {
-        logger.error({ err, job_id: run.jobId, run_id: run.runId }, "run crashed");
-        return { status: "failed", attempts: 0, recorded: false };
-      })
-      .finally(() => {
-        inFlight.delete(run.runId);
-        slotFreed?.();
-        if (pendingWork && running && canClaimBatch()) waiter.wake();
-      });
-    inFlight.set(run.runId, { run, controller, done });
+    let settle!: (s: RunSummary) => void;
+    const done = new Promise<RunSummary>((r) => (settle = r));
+    const entry: InFlight = {
+      run,
+      controller,
+      done,
+      finishing: false,
+      start() {
+        executing++;
+        runJob({ db, http, options, logger, metrics, clock, outage }, run, controller.signal, () => (entry.finishing = true))
+          .catch((err: unknown): RunSummary => {
+            logger.error({ err, job_id: run.jobId, run_id: run.runId }, "run crashed");
+            return { status: "failed", attempts: 0, recorded: false };
+          })
+          .then((summary) => {
+            executing--;
+            inFlight.delete(run.runId);
+            settle(summary);
+            pump();
+            slotFreed?.();
+            if (pendingWork && running && canClaimBatch()) waiter.wake();
+          });
+      },
+    };
+    inFlight.set(run.runId, entry);
+    queue.push(entry);
+  }
+
+  /** Starts queued runs while slots are free. */
+  function pump(): void {
+    while (executing < options.concurrency) {
+      const next = queue.shift();
+      if (!next) return;
+      next.start();
+    }
   }
 
   /** One claim pass: manual triggers first, then due jobs, never more than the free slots. */
@@ -130,15 +175,17 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     const limit = Math.min(freeSlots(), options.maxClaimsPerTick);
     if (limit <= 0) return { claimed: 0, limit: 0 };
     await ensureDir();
-    const common = { workerId: options.workerId, leaseMs: options.leaseMs };
+    const common = { workerId: options.workerId, leaseMs: options.leaseMs, clock };
     const triggers = await claimTriggers(db, { ...common, limit });
     const due = await claimDueJobs(db, {
       ...common,
       limit: limit - triggers.length,
+      misfireThresholdMs: options.misfireThresholdMs,
       onScheduleError: (jobId, err) =>
         logger.error({ job_id: jobId, err }, "cannot compute the next run time; the job stops being scheduled"),
     });
     for (const run of [...triggers, ...due]) launch(run);
+    pump();
     metrics?.claimBatch.observe(triggers.length + due.length);
     return { claimed: triggers.length + due.length, limit };
   }
@@ -171,46 +218,57 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     while (running) {
       let delay = options.pollIntervalMs;
       try {
+        const claimBegan = clock.nowMs();
         const { claimed, limit } = await claim();
         failures = 0;
+        // (A full worker claims nothing and asks the database nothing: that proves nothing about it.)
+        if (limit > 0) outage.ok();
         lastTickAt = Date.now();
         if (!running) break;
         pendingWork = limit === 0 || claimed >= limit;
         if (pendingWork && canClaimBatch()) continue;
         if (!pendingWork) {
           const asked = performance.now();
-          const ms = await earliestDue(db);
+          const ms = await earliestDue(db, clock);
           // The answer is "ms from when the database evaluated now()": subtract the query's own round trip, so the
           // worker wakes at the slot (at worst a round trip early, when a short re-check follows), never late.
-          const left = ms === null ? null : ms - (performance.now() - asked);
-          if (left !== null) delay = Math.min(options.pollIntervalMs, ms === 0 ? MIN_BUSY_SLEEP_MS : Math.max(1, Math.ceil(left)));
+          if (ms !== null) {
+            const left = ms - (performance.now() - asked);
+            const cameDueAfterClaim = clock.nowMs() + left > claimBegan;
+            delay = Math.min(options.pollIntervalMs, left > 0 ? Math.ceil(left) : cameDueAfterClaim ? 0 : MIN_BUSY_SLEEP_MS);
+          }
         }
       } catch (err) {
         failures++;
-        logger.error({ err }, "claim failed; retrying after the poll interval");
+        outage.failed("claim", err);
         delay = Math.min(options.pollIntervalMs, 100 * 2 ** Math.min(failures, 10));
       }
       if (running) await waiter.wait(delay);
     }
   }
 
-  /** Stops executing a run the database no longer lets us finish (cancelled, lost or deleted). */
+  /**
+   * Stops executing a run the database no longer lets us finish (cancelled, lost or deleted). A run that is already
+   * writing its own result is left alone: its row stops being `running` because we finished it.
+   */
   function release(runId: string, why: string): void {
     const f = inFlight.get(runId);
-    if (!f || f.controller.signal.aborted) return;
+    if (!f || f.finishing || f.controller.signal.aborted) return;
     logger.warn({ run_id: runId, job_id: f.run.jobId, reason: why }, "run is no longer ours; aborting it");
     f.controller.abort(RUN_RELEASED);
   }
 
   async function heartbeat(): Promise<number> {
-    const ids = [...inFlight.keys()];
+    const ids = [...inFlight.values()].filter((f) => !f.finishing).map((f) => f.run.runId);
     const renewed = new Set(await renewLeases(db, { workerId: options.workerId, runIds: ids, leaseMs: options.leaseMs }));
-    for (const id of ids) if (!renewed.has(id) && inFlight.has(id)) release(id, "lease not renewed");
+    if (ids.length > 0) outage.ok();
+    for (const id of ids) if (!renewed.has(id)) release(id, "lease not renewed");
     return renewed.size;
   }
 
   async function recoverLost(): Promise<string[]> {
     const rows = await recoverLostRuns(db);
+    outage.ok();
     if (rows.length > 0) metrics?.leasesRecovered.inc(rows.length);
     for (const row of rows) logger.warn({ run_id: row.id, lost_worker_id: row.worker_id }, "run marked lost: lease expired");
     return rows.map((r) => r.id);
@@ -246,6 +304,7 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     if (sweepTimer) clearInterval(sweepTimer);
     heartbeatTimer = sweepTimer = null;
     if (ownsHttp) await http.close();
+    flushRunLogs();
   }
 
   return {
@@ -253,6 +312,9 @@ export function createWorker(args: CreateWorkerArgs): Worker {
     options,
     get inFlight() {
       return inFlight.size;
+    },
+    get executing() {
+      return executing;
     },
     get lastTickAt() {
       return lastTickAt;
@@ -267,10 +329,10 @@ export function createWorker(args: CreateWorkerArgs): Worker {
       await ensureDir();
       running = true;
       heartbeatTimer = setInterval(() => {
-        heartbeat().catch((err: unknown) => logger.error({ err }, "heartbeat failed"));
+        heartbeat().catch((err: unknown) => outage.failed("heartbeat", err));
       }, Math.max(50, Math.floor(options.leaseMs / 3)));
       const sweep = () => {
-        recoverLost().catch((err: unknown) => logger.error({ err }, "lost-run recovery failed"));
+        recoverLost().catch((err: unknown) => outage.failed("lost-run recovery", err));
       };
       sweep();
       // Jittered so that workers started together do not sweep in lockstep.

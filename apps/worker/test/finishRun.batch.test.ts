@@ -50,6 +50,7 @@ function result(i: number): RunResult {
     responseBody: `body ${i} with "quotes", {braces} and \\ backslash`,
     responseBodyTruncated: false,
     responseBodyBytes: 10,
+    responseBodyBytesCapped: i === 2,
     errorMessage: i % 2 === 0 ? null : "received non-2xx status code 500",
     attempts: [
       { attemptNumber: 1, outcome: i % 2 === 0 ? "success" : "http_error", statusCode: i % 2 === 0 ? 200 : 500, errorMessage: null, startedAt, finishedAt: startedAt, durationMs: 3 },
@@ -68,6 +69,7 @@ describe("finishRuns", () => {
     const byId = new Map(rows.map((r) => [r.id, r]));
     expect(byId.get(ids[0] as string)).toMatchObject({ status: "success", responseStatusCode: 200, responseHeaders: { "x-n": ["0"] } });
     expect(byId.get(ids[0] as string)?.responseBody).toBe('body 0 with "quotes", {braces} and \\ backslash');
+    expect(rows.filter((r) => r.responseBodyBytesCapped).map((r) => r.id)).toEqual([ids[2]]);
     expect(byId.get(ids[5] as string)).toMatchObject({ status: "failed", errorMessage: "received non-2xx status code 500" });
     expect(byId.get(ids[1] as string)).toMatchObject({ status: "running", workerId: "other", finishedAt: null });
     expect(byId.get(ids[1] as string)?.attempts).toHaveLength(0);

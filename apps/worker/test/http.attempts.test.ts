@@ -1,37 +1,20 @@
+// Retries, timeouts, redirects and response capture, end to end through runOnce against a local target.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
-// Retries, timeouts, redirects and response capture, end to end through runOnce against a local target.
-import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { createJob, createTenant, makeWorker, startTarget, type Target } from "./helpers.ts";
+import { createJob, useTestEnv } from "./helpers.ts";
 
-let tdb: TestDatabase;
-let target: Target;
-let tenantId: string;
+const env = useTestEnv();
 
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  target = await startTarget();
-  tenantId = await createTenant(tdb.prisma);
-});
-afterAll(async () => {
-  await target.close();
-  await tdb.drop();
-});
-afterEach(async () => {
-  await tdb.prisma.job.deleteMany();
-  target.requests.length = 0;
-});
-
-async function runOne(jobInput: Parameters<typeof createJob>[2], workerOptions: Parameters<typeof makeWorker>[1] = {}) {
-  const job = await createJob(tdb.prisma, tenantId, jobInput);
-  const worker = await makeWorker(tdb.prisma, workerOptions);
+async function runOne(jobInput: Parameters<typeof createJob>[2], workerOptions: Parameters<typeof env.makeWorker>[0] = {}) {
+  const job = await createJob(env.db, env.tenantId, jobInput);
+  const worker = await env.makeWorker(workerOptions);
   const summaries = await worker.runOnce();
   await worker.stop();
   const logDir = worker.options.taskLogPath as string;
-  const run = await tdb.prisma.jobRun.findFirstOrThrow({
+  const run = await env.db.jobRun.findFirstOrThrow({
     where: { jobId: job.id },
     include: { attempts: { orderBy: { attemptNumber: "asc" } } },
   });
@@ -41,12 +24,12 @@ async function runOne(jobInput: Parameters<typeof createJob>[2], workerOptions: 
 
 describe("retries", () => {
   it("retries a 500 until success, recording every attempt and the backoff between them", async () => {
-    target.handler = (_req, res, i) => {
+    env.target.handler = (_req, res, i) => {
       res.writeHead(i < 2 ? 500 : 200);
       res.end(i < 2 ? "boom" : "fine");
     };
-    const { run, logText } = await runOne({ url: target.url, retryMax: 3 }, { retryBaseMs: 100, retryCapMs: 1000 });
-    expect(target.requests).toHaveLength(3);
+    const { run, logText } = await runOne({ url: env.target.url, retryMax: 3 }, { retryBaseMs: 100, retryCapMs: 1000 });
+    expect(env.target.requests).toHaveLength(3);
     expect(run).toMatchObject({ status: "success", attemptNumber: 3, maxAttempts: 4, responseStatusCode: 200, responseBody: "fine", errorMessage: null });
     expect(run.attempts.map((a) => [a.attemptNumber, a.outcome, a.responseStatusCode])).toEqual([
       [1, "http_error", 500],
@@ -63,16 +46,16 @@ describe("retries", () => {
     expect(logText).toMatch(/attempt 1 will be retried in ([5-9]\d|100) ms/);
     expect(logText).toMatch(/attempt 2 will be retried in (\d{3}) ms/);
     expect(logText).toMatch(/finished: success after 3 attempt/);
-    expect(target.requests.map((r) => r.headers["x-btick-attempt"])).toEqual(["1", "2", "3"]);
+    expect(env.target.requests.map((r) => r.headers["x-btick-attempt"])).toEqual(["1", "2", "3"]);
   });
 
   it("keeps idempotency headers identical across retries; only X-BTick-Attempt changes", async () => {
-    target.handler = (_req, res) => {
+    env.target.handler = (_req, res) => {
       res.writeHead(503);
       res.end();
     };
-    const { run } = await runOne({ url: target.url, retryMax: 2 });
-    expect(target.requests).toHaveLength(3);
+    const { run } = await runOne({ url: env.target.url, retryMax: 2 });
+    expect(env.target.requests).toHaveLength(3);
     const pick = (h: Record<string, unknown>) => ({
       key: h["idempotency-key"],
       job: h["x-btick-job-id"],
@@ -80,45 +63,44 @@ describe("retries", () => {
       slot: h["x-btick-scheduled-for"],
       ua: h["user-agent"],
     });
-    const first = pick(target.requests[0]?.headers ?? {});
+    const first = pick(env.target.requests[0]?.headers ?? {});
     expect(first.key).toBe(run.id);
-    for (const r of target.requests) expect(pick(r.headers)).toEqual(first);
+    for (const r of env.target.requests) expect(pick(r.headers)).toEqual(first);
     expect(run).toMatchObject({ status: "failed", attemptNumber: 3, responseStatusCode: 503, errorMessage: "received non-2xx status code 503" });
   });
 
   it("honours Retry-After on 429", async () => {
-    target.handler = (_req, res, i) => {
+    env.target.handler = (_req, res, i) => {
       if (i === 0) {
         res.writeHead(429, { "retry-after": "1" });
         res.end("slow down");
       } else res.end("ok");
     };
-    const { run, logText } = await runOne({ url: target.url, retryMax: 1 }, { retryBaseMs: 10, retryCapMs: 20 });
+    const { run, logText } = await runOne({ url: env.target.url, retryMax: 1 }, { retryBaseMs: 10, retryCapMs: 20 });
     expect(logText).toContain("attempt 1 will be retried in 1000 ms (Retry-After: 1)");
     expect(run.status).toBe("success");
     expect(run.attempts.map((a) => a.responseStatusCode)).toEqual([429, 200]);
-    const gap = (target.requests[1]?.at ?? 0) - (target.requests[0]?.at ?? 0);
+    const gap = (env.target.requests[1]?.at ?? 0) - (env.target.requests[0]?.at ?? 0);
     expect(gap).toBeGreaterThanOrEqual(950);
   });
 
   it("caps Retry-After", async () => {
-    target.handler = (_req, res, i) => {
+    env.target.handler = (_req, res, i) => {
       res.writeHead(i === 0 ? 429 : 200, i === 0 ? { "retry-after": "3600" } : {});
       res.end();
     };
-    const t0 = Date.now();
-    const { run } = await runOne({ url: target.url, retryMax: 1 }, { retryAfterCapMs: 50 });
+    const { run, logText } = await runOne({ url: env.target.url, retryMax: 1 }, { retryAfterCapMs: 50 });
     expect(run.status).toBe("success");
-    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(logText).toContain("attempt 1 will be retried in 50 ms (Retry-After: 3600)");
   });
 
   it("does not retry a 404", async () => {
-    target.handler = (_req, res) => {
+    env.target.handler = (_req, res) => {
       res.writeHead(404, { "content-type": "application/json" });
       res.end('{"error":"nope"}');
     };
-    const { run } = await runOne({ url: target.url, retryMax: 5 });
-    expect(target.requests).toHaveLength(1);
+    const { run } = await runOne({ url: env.target.url, retryMax: 5 });
+    expect(env.target.requests).toHaveLength(1);
     expect(run).toMatchObject({
       status: "failed",
       attemptNumber: 1,
@@ -142,27 +124,23 @@ describe("retries", () => {
 
 describe("timeouts", () => {
   it("times out an attempt at the smaller of the job's and the worker's timeout and retries it", async () => {
-    target.handler = async (_req, res, i) => {
+    env.target.handler = async (_req, res, i) => {
       if (i === 0) await new Promise((r) => setTimeout(r, 1500));
       if (!res.destroyed) res.end("late or fine");
     };
-    const t0 = Date.now();
-    const { run } = await runOne({ url: target.url, retryMax: 1, timeoutSeconds: 30 }, { httpTimeoutMs: 300 });
-    const elapsed = Date.now() - t0;
+    const { run } = await runOne({ url: env.target.url, retryMax: 1, timeoutSeconds: 30 }, { httpTimeoutMs: 300 });
     expect(run.attempts.map((a) => a.outcome)).toEqual(["timeout", "success"]);
     expect(run.attempts[0]?.errorMessage).toBe("timed out after 300 ms");
     expect(run.attempts[0]?.durationMs).toBeGreaterThanOrEqual(280);
-    expect(run.attempts[0]?.durationMs).toBeLessThan(900);
     expect(run.status).toBe("success");
-    expect(elapsed).toBeLessThan(1500);
   });
 
   it("uses the job's timeout when it is the smaller one", async () => {
-    target.handler = async (_req, res) => {
+    env.target.handler = async (_req, res) => {
       await new Promise((r) => setTimeout(r, 1400));
       if (!res.destroyed) res.end("late");
     };
-    const { run } = await runOne({ url: target.url, timeoutSeconds: 1 }, { httpTimeoutMs: 10_000 });
+    const { run } = await runOne({ url: env.target.url, timeoutSeconds: 1 }, { httpTimeoutMs: 10_000 });
     expect(run).toMatchObject({ status: "failed", errorMessage: "timed out after 1000 ms" });
     expect(run.attempts[0]?.outcome).toBe("timeout");
   });
@@ -170,14 +148,14 @@ describe("timeouts", () => {
 
 describe("redirects", () => {
   it("does not follow a 3xx and records it as a failure naming the Location", async () => {
-    target.handler = (req, res) => {
+    env.target.handler = (req, res) => {
       if (req.url === "/old") {
         res.writeHead(302, { location: "/new" });
         res.end();
       } else res.end("moved here");
     };
-    const { run } = await runOne({ url: `${target.url}/old`, retryMax: 3 });
-    expect(target.requests.map((r) => r.url)).toEqual(["/old"]);
+    const { run } = await runOne({ url: `${env.target.url}/old`, retryMax: 3 });
+    expect(env.target.requests.map((r) => r.url)).toEqual(["/old"]);
     expect(run).toMatchObject({ status: "failed", responseStatusCode: 302, attemptNumber: 1 });
     expect(run.errorMessage).toContain("302");
     expect(run.errorMessage).toContain("Location: /new");
@@ -187,14 +165,14 @@ describe("redirects", () => {
 
 describe("redirects when enabled (WORKER_FOLLOW_REDIRECTS)", () => {
   it("follows a 3xx to its Location", async () => {
-    target.handler = (req, res) => {
+    env.target.handler = (req, res) => {
       if (req.url === "/old") {
         res.writeHead(301, { location: "/new" });
         res.end();
       } else res.end("moved here");
     };
-    const { run } = await runOne({ url: `${target.url}/old`, method: "GET" }, { followRedirects: true });
-    expect(target.requests.map((r) => r.url)).toEqual(["/old", "/new"]);
+    const { run } = await runOne({ url: `${env.target.url}/old`, method: "GET" }, { followRedirects: true });
+    expect(env.target.requests.map((r) => r.url)).toEqual(["/old", "/new"]);
     expect(run).toMatchObject({ status: "success", responseStatusCode: 200, responseBody: "moved here" });
   });
 });
@@ -214,11 +192,11 @@ describe("response capture", () => {
       Buffer.alloc(65_532, "x"),
       Buffer.from("é€".repeat(1000)),
     ]);
-    target.handler = (_req, res) => {
+    env.target.handler = (_req, res) => {
       res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
       res.end(body);
     };
-    const { run } = await runOne({ url: target.url });
+    const { run } = await runOne({ url: env.target.url });
     expect(run.status).toBe("success");
     expect(run.responseBodyTruncated).toBe(true);
     expect(run.responseBodyBytes).toBe(body.length);
@@ -231,13 +209,34 @@ describe("response capture", () => {
     expect(Buffer.byteLength(stored.replace("\uFFFD", "\u0000"))).toBe(65_535);
   });
 
+  it("records that the size of a body over 10 MiB without Content-Length is a lower bound", async () => {
+    env.target.handler = (_req, res) => {
+      // Chunked: no Content-Length. 11 MiB in 1 MiB chunks.
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      for (let i = 0; i < 11; i++) res.write(Buffer.alloc(1024 * 1024, 0x61));
+      res.end();
+    };
+    const { run, logText } = await runOne({ url: env.target.url });
+    expect(run).toMatchObject({ status: "success", responseBodyTruncated: true, responseBodyBytesCapped: true });
+    expect(run.responseBodyBytes).toBeGreaterThanOrEqual(10 * 1024 * 1024);
+    expect(run.responseBodyBytes).toBeLessThan(11 * 1024 * 1024);
+    expect(logText).toMatch(/response body without Content-Length read up to the 10485760 byte cap; its size is at least \d+/);
+  });
+
   it("keeps a short body whole and reports its size", async () => {
-    target.handler = (_req, res) => {
+    env.target.handler = (_req, res) => {
       res.writeHead(201, { "set-cookie": ["a=1", "b=2"] });
       res.end("héllo");
     };
-    const { run } = await runOne({ url: target.url });
-    expect(run).toMatchObject({ status: "success", responseStatusCode: 201, responseBody: "héllo", responseBodyTruncated: false, responseBodyBytes: 6 });
+    const { run } = await runOne({ url: env.target.url });
+    expect(run).toMatchObject({
+      status: "success",
+      responseStatusCode: 201,
+      responseBody: "héllo",
+      responseBodyTruncated: false,
+      responseBodyBytes: 6,
+      responseBodyBytesCapped: false,
+    });
     expect((run.responseHeaders as Record<string, string[]>)["set-cookie"]).toEqual(["a=1", "b=2"]);
   });
 });

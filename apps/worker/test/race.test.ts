@@ -55,9 +55,8 @@ describe("racing workers", () => {
       await holder.query("begin");
       await holder.query("select id from jobs where id = $1 for update", [locked.id]);
       const worker = await makeWorker(clients[0] as Db);
-      const t0 = Date.now();
+      // Were the claim waiting for the lock, this would never return: the holder lets go only afterwards.
       expect(await worker.runOnce()).toHaveLength(1);
-      expect(Date.now() - t0).toBeLessThan(2000);
       expect(target.requests.map((r) => r.url)).toEqual(["/free"]);
       await holder.query("rollback");
       // Once released, the skipped job is claimed normally.

@@ -36,7 +36,7 @@ describe("captureBody", () => {
   it("counts every byte but keeps only the cap, cut on a boundary", async () => {
     const src = Readable.from([Buffer.from("héllo "), Buffer.from("wörld")]);
     const out = await captureBody(src, { storedBytes: 2 });
-    expect(out).toEqual({ text: "h", truncated: true, bytes: 13 });
+    expect(out).toEqual({ text: "h", truncated: true, bytes: 13, bytesCapped: false });
   });
   it("stops reading at the read limit and reports Content-Length when known", async () => {
     let pulled = 0;
@@ -48,6 +48,16 @@ describe("captureBody", () => {
     }
     const out = await captureBody(chunks(), { storedBytes: 10, maxReadBytes: 4096, contentLength: 1_024_000 });
     expect(pulled).toBe(4);
-    expect(out).toEqual({ text: "AAAAAAAAAA", truncated: true, bytes: 1_024_000 });
+    expect(out).toEqual({ text: "AAAAAAAAAA", truncated: true, bytes: 1_024_000, bytesCapped: false });
+  });
+  it("without Content-Length, a body read only up to the limit reports the bytes read and says they are a lower bound", async () => {
+    async function* chunks() {
+      for (let i = 0; i < 1000; i++) yield new Uint8Array(1024).fill(0x41);
+    }
+    const out = await captureBody(chunks(), { storedBytes: 10, maxReadBytes: 4096 });
+    expect(out).toEqual({ text: "AAAAAAAAAA", truncated: true, bytes: 4096, bytesCapped: true });
+    // A body that ends exactly at the limit is not capped.
+    const exact = await captureBody(Readable.from([Buffer.alloc(4095, 0x41)]), { storedBytes: 10, maxReadBytes: 4096 });
+    expect(exact.bytesCapped).toBe(false);
   });
 });

@@ -1,159 +1,109 @@
 // Continuous mode: immediate first poll, LISTEN wake-ups, sleeping until the next due time, graceful shutdown.
-import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import type { Worker } from "../src/worker.ts";
-import { captureLogger, createJob, createTenant, deferred, makeWorker, sleep, startTarget, type Target } from "./helpers.ts";
+import { createJob, deferred, sleep, useTestEnv } from "./helpers.ts";
 
-let tdb: TestDatabase;
-let target: Target;
-let tenantId: string;
-let worker: Worker | null = null;
-
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  target = await startTarget();
-  tenantId = await createTenant(tdb.prisma);
-});
-afterAll(async () => {
-  await target.close();
-  await tdb.drop();
-});
-afterEach(async () => {
-  await worker?.stop({ graceMs: 0 });
-  worker = null;
-  await tdb.prisma.job.deleteMany();
-  target.requests.length = 0;
-  target.handler = (_req, res) => void res.end("ok");
-});
+const env = useTestEnv();
 
 async function notify(): Promise<void> {
-  await tdb.prisma.$executeRaw`select pg_notify('btick_wakeup', '')`;
+  await env.db.$executeRaw`select pg_notify('btick_wakeup', '')`;
 }
+
+/** Polls `check` until it returns true (the test's own timeout bounds the wait). */
+async function until(check: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await check())) await sleep(20);
+}
+
+// The poll interval is an hour in these tests: any run that happens proves that something other than the poll
+// interval woke the worker. Timings (how soon) are measured by `pnpm bench`, not asserted here.
+const HOUR = 3_600_000;
 
 describe("continuous mode", () => {
   it("polls immediately at start", async () => {
-    await createJob(tdb.prisma, tenantId, { url: target.url });
-    worker = await makeWorker(tdb.prisma, { pollIntervalMs: 60_000 });
-    const t0 = Date.now();
+    await createJob(env.db, env.tenantId, { url: env.target.url });
+    const worker = await env.makeWorker({ pollIntervalMs: HOUR });
     await worker.start();
-    await target.waitForRequests(1, 2000);
-    expect(Date.now() - t0).toBeLessThan(1000);
+    await env.target.waitForRequests(1, 20_000);
   });
 
   it("wakes on NOTIFY btick_wakeup instead of waiting for the poll interval", async () => {
-    const job = await createJob(tdb.prisma, tenantId, { url: target.url, nextRunAt: null, enabled: false });
-    worker = await makeWorker(tdb.prisma, { pollIntervalMs: 60_000 }, { listenUrl: tdb.url });
+    const job = await createJob(env.db, env.tenantId, { url: env.target.url, nextRunAt: null, enabled: false });
+    const worker = await env.makeWorker({ pollIntervalMs: HOUR }, { listenUrl: env.tdb.url });
     await worker.start();
-    await sleep(200); // the first poll found nothing; the worker now sleeps for a minute
-    await tdb.prisma.manualTrigger.create({ data: { jobId: job.id } });
-    const t0 = Date.now();
+    // The first pass found nothing; the worker now sleeps for an hour.
+    await until(() => worker.lastTickAt !== null);
+    await env.db.manualTrigger.create({ data: { jobId: job.id } });
     await notify();
-    await target.waitForRequests(1, 3000);
-    expect(Date.now() - t0).toBeLessThan(500);
+    await env.target.waitForRequests(1, 20_000);
   });
 
   it("without a notification it sleeps until the earliest next_run_at, not the full poll interval", async () => {
-    worker = await makeWorker(tdb.prisma, { pollIntervalMs: 60_000 });
-    const due = new Date(Date.now() + 800);
-    await createJob(tdb.prisma, tenantId, { url: target.url, nextRunAt: due });
+    const worker = await env.makeWorker({ pollIntervalMs: HOUR });
+    const job = await createJob(env.db, env.tenantId, { url: env.target.url, nextRunAt: new Date(Date.now() + 800) });
     await worker.start();
-    await target.waitForRequests(1, 3000);
-    const lag = (target.requests[0]?.at ?? 0) - due.getTime();
-    expect(lag).toBeGreaterThanOrEqual(-5);
-    expect(lag).toBeLessThan(300);
+    await env.target.waitForRequests(1, 20_000);
+    // Claimed once due (database clock), not before.
+    const run = await env.db.jobRun.findFirstOrThrow({ where: { jobId: job.id } });
+    expect(run.startedAt.getTime()).toBeGreaterThanOrEqual(run.scheduledFor.getTime());
   });
 
   it("reconnects the LISTEN connection after it is killed", async () => {
-    const job = await createJob(tdb.prisma, tenantId, { url: target.url, nextRunAt: null, enabled: false });
-    worker = await makeWorker(tdb.prisma, { pollIntervalMs: 60_000 }, { listenUrl: tdb.url });
+    const job = await createJob(env.db, env.tenantId, { url: env.target.url, nextRunAt: null, enabled: false });
+    const worker = await env.makeWorker({ pollIntervalMs: HOUR }, { listenUrl: env.tdb.url });
     await worker.start();
-    await sleep(100);
-    const killed = await tdb.prisma.$queryRaw<{ ok: boolean }[]>`
+    await until(() => worker.lastTickAt !== null);
+    const tick = worker.lastTickAt;
+    const killed = await env.db.$queryRaw<{ ok: boolean }[]>`
 select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name like 'btick-worker-listen:%' and datname = current_database()`;
     expect(killed).toHaveLength(1);
-    // Wait for the reconnect (first retry after 250 ms), then a notification must still wake the worker.
-    for (let i = 0; i < 40; i++) {
-      const rows = await tdb.prisma.$queryRaw<{ n: number }[]>`
-select count(*)::int as n from pg_stat_activity where application_name like 'btick-worker-listen:%' and datname = current_database()`;
-      if (rows[0]?.n === 1) break;
-      await sleep(50);
-    }
-    await sleep(100);
-    await tdb.prisma.manualTrigger.create({ data: { jobId: job.id } });
-    const t0 = Date.now();
+    // A reconnected listener wakes the loop once it listens again (a notification may have been missed meanwhile):
+    // the next pass marks that moment. Then a notification must still wake the worker.
+    await until(() => worker.lastTickAt !== tick);
+    await env.db.manualTrigger.create({ data: { jobId: job.id } });
     await notify();
-    await target.waitForRequests(1, 3000);
-    expect(Date.now() - t0).toBeLessThan(500);
-  });
-
-  it("survives failing claims: logs them and keeps polling", async () => {
-    let failures = 2;
-    // The first two statements the worker sends fail as if the connection dropped.
-    const flaky = new Proxy(tdb.prisma, {
-      get(obj, prop, receiver) {
-        if (prop === "$queryRaw" && failures > 0) {
-          return () => {
-            failures--;
-            return Promise.reject(new Error("Connection terminated unexpectedly"));
-          };
-        }
-        return Reflect.get(obj, prop, receiver) as unknown;
-      },
-    });
-    const { logger, lines } = captureLogger();
-    await createJob(tdb.prisma, tenantId, { url: target.url });
-    worker = await makeWorker(flaky, { pollIntervalMs: 100 }, { logger });
-    await worker.start();
-    await target.waitForRequests(1, 3000);
-    expect(failures).toBe(0);
-    // The start-up sweep may take one of the failures; the loop takes the rest and carries on.
-    const errors = lines.filter((l) => l.level === 50).map((l) => l.msg);
-    expect(errors).toHaveLength(2);
-    expect(errors).toContain("claim failed; retrying after the poll interval");
+    await env.target.waitForRequests(1, 20_000);
   });
 });
 
 describe("graceful shutdown", () => {
   it("stops claiming and lets in-flight runs finish within the grace period", async () => {
     const gate = deferred();
-    target.handler = async (_req, res) => {
+    env.target.handler = async (_req, res) => {
       await gate.promise;
       res.end("finished");
     };
-    const job = await createJob(tdb.prisma, tenantId, { url: target.url });
-    worker = await makeWorker(tdb.prisma, { pollIntervalMs: 50 });
+    const job = await createJob(env.db, env.tenantId, { url: env.target.url });
+    const worker = await env.makeWorker({ pollIntervalMs: 50 });
     await worker.start();
-    await target.waitForRequests(1);
+    await env.target.waitForRequests(1);
     const stopped = worker.stop({ graceMs: 5000 });
     // Due work appearing after stop() is not claimed.
-    await createJob(tdb.prisma, tenantId, { url: `${target.url}/late` });
+    await createJob(env.db, env.tenantId, { url: `${env.target.url}/late` });
     await sleep(150);
     gate.resolve();
     await stopped;
-    expect(target.requests.map((r) => r.url)).toEqual(["/"]);
-    const run = await tdb.prisma.jobRun.findFirstOrThrow({ where: { jobId: job.id } });
+    expect(env.target.requests.map((r) => r.url)).toEqual(["/"]);
+    const run = await env.db.jobRun.findFirstOrThrow({ where: { jobId: job.id } });
     expect(run).toMatchObject({ status: "success", responseBody: "finished" });
-    worker = null;
   });
 
   it("aborts in-flight runs after the grace period and records them as failed", async () => {
-    target.handler = async (_req, res) => {
-      await sleep(3000);
+    // The target answers only after the test: stop() returns because the worker aborts the request.
+    const gate = deferred();
+    env.target.handler = async (_req, res) => {
+      await gate.promise;
       if (!res.destroyed) res.end("too late");
     };
-    const job = await createJob(tdb.prisma, tenantId, { url: target.url, retryMax: 3, timeoutSeconds: 30 });
-    worker = await makeWorker(tdb.prisma, { pollIntervalMs: 50 });
+    const job = await createJob(env.db, env.tenantId, { url: env.target.url, retryMax: 3, timeoutSeconds: 30 });
+    const worker = await env.makeWorker({ pollIntervalMs: 50 });
     await worker.start();
-    await target.waitForRequests(1);
-    const t0 = Date.now();
+    await env.target.waitForRequests(1);
     await worker.stop({ graceMs: 100 });
-    expect(Date.now() - t0).toBeLessThan(1500);
-    worker = null;
-    const run = await tdb.prisma.jobRun.findFirstOrThrow({ where: { jobId: job.id }, include: { attempts: true } });
+    gate.resolve();
+    const run = await env.db.jobRun.findFirstOrThrow({ where: { jobId: job.id }, include: { attempts: true } });
     expect(run).toMatchObject({ status: "failed", errorMessage: "worker shutting down", attemptNumber: 1 });
     expect(run.attempts).toHaveLength(1);
     expect(run.attempts[0]?.errorMessage).toBe("aborted: worker shutting down");
-    expect(target.requests).toHaveLength(1);
+    expect(env.target.requests).toHaveLength(1);
   });
 });

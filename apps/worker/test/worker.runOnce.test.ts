@@ -1,50 +1,29 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
-import { createTestDatabase, type TestDatabase } from "@btick/db/testing";
 import { nextRunAfter } from "@btick/scheduling";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { captureLogger, createJob, createTenant, makeWorker, startTarget, type Target } from "./helpers.ts";
+import { captureLogger, createJob, useTestEnv } from "./helpers.ts";
 
-let tdb: TestDatabase;
-let target: Target;
-let tenantId: string;
-
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  target = await startTarget();
-  tenantId = await createTenant(tdb.prisma);
-});
-afterAll(async () => {
-  await target.close();
-  await tdb.drop();
-});
-afterEach(async () => {
-  await tdb.prisma.job.deleteMany();
-  target.requests.length = 0;
-  target.handler = (_req, res) => {
-    res.writeHead(200, { "content-type": "text/plain" });
-    res.end("ok");
-  };
-});
+const env = useTestEnv();
 
 describe("runOnce", () => {
   it("executes a due job once and records the run with its attempt", async () => {
     const slot = new Date(Date.now() - 1500);
     slot.setMilliseconds(0);
-    const job = await createJob(tdb.prisma, tenantId, {
-      url: `${target.url}/hook?x=1`,
+    const job = await createJob(env.db, env.tenantId, {
+      url: `${env.target.url}/hook?x=1`,
       method: "POST",
       headers: { "X-Custom": "abc" },
       body: { hello: "wörld" },
       nextRunAt: slot,
     });
-    const worker = await makeWorker(tdb.prisma);
+    const worker = await env.makeWorker();
     const summaries = await worker.runOnce();
     expect(summaries).toEqual([{ status: "success", attempts: 1, recorded: true }]);
-    expect(target.requests).toHaveLength(1);
-    const req = target.requests[0];
+    expect(env.target.requests).toHaveLength(1);
+    const req = env.target.requests[0];
     expect(req?.method).toBe("POST");
     expect(req?.url).toBe("/hook?x=1");
     expect(JSON.parse(req?.body ?? "")).toEqual({ hello: "wörld" });
@@ -55,7 +34,7 @@ describe("runOnce", () => {
     expect(req?.headers["x-btick-scheduled-for"]).toBe(slot.toISOString());
     expect(req?.headers["x-btick-attempt"]).toBe("1");
 
-    const runs = await tdb.prisma.jobRun.findMany({ where: { jobId: job.id }, include: { attempts: true } });
+    const runs = await env.db.jobRun.findMany({ where: { jobId: job.id }, include: { attempts: true } });
     expect(runs).toHaveLength(1);
     const run = runs[0];
     expect(req?.headers["x-btick-run-id"]).toBe(run?.id);
@@ -66,7 +45,7 @@ describe("runOnce", () => {
       attemptNumber: 1,
       maxAttempts: 1,
       requestMethod: "POST",
-      requestUrl: `${target.url}/hook?x=1`,
+      requestUrl: `${env.target.url}/hook?x=1`,
       requestHeaders: { "X-Custom": "abc" },
       requestBody: { hello: "wörld" },
       responseStatusCode: 200,
@@ -85,44 +64,44 @@ describe("runOnce", () => {
 
     // A second pass finds nothing due: the slot is never executed twice.
     expect(await worker.runOnce()).toEqual([]);
-    expect(target.requests).toHaveLength(1);
+    expect(env.target.requests).toHaveLength(1);
     await worker.stop();
   });
 
   it("advances next_run_at from the slot, and fires missed slots once then continues in the future", async () => {
     // Every minute; the job's slot is 10 minutes in the past (a worker outage).
-    const now = new Date();
-    const slot = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - 10 * 60_000);
-    const job = await createJob(tdb.prisma, tenantId, { url: target.url, cronExpression: "* * * * *", nextRunAt: slot });
-    const worker = await makeWorker(tdb.prisma);
+    const slot = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000);
+    const job = await createJob(env.db, env.tenantId, { url: env.target.url, cronExpression: "* * * * *", nextRunAt: slot });
+    const worker = await env.makeWorker();
+    const before = new Date();
     await worker.runOnce();
-    expect(target.requests).toHaveLength(1);
-    const after = await tdb.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
-    // Not slot + 1 minute (which would replay every missed minute): the first slot after now.
-    const expected = nextRunAfter("* * * * *", "UTC", new Date(Date.now() - 2000));
-    expect(after.nextRunAt?.getTime()).toBeGreaterThan(Date.now() - 60_000);
-    expect(after.nextRunAt?.getTime()).toBeGreaterThanOrEqual(expected.getTime());
-    expect(after.nextRunAt?.getTime()).toBeLessThanOrEqual(nextRunAfter("* * * * *", "UTC", new Date()).getTime());
+    const afterPass = new Date();
+    expect(env.target.requests).toHaveLength(1);
+    const after = await env.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    // Not slot + 1 minute (which would replay every missed minute): the first slot after the claim.
+    expect(after.nextRunAt?.getTime()).toBeGreaterThanOrEqual(nextRunAfter("* * * * *", "UTC", before).getTime());
+    expect(after.nextRunAt?.getTime()).toBeLessThanOrEqual(nextRunAfter("* * * * *", "UTC", afterPass).getTime());
     expect(after.lastRunAt).not.toBeNull();
-    // The next pass does nothing (the next slot is in the future).
-    await worker.runOnce();
-    expect(target.requests).toHaveLength(1);
-    const runs = await tdb.prisma.jobRun.findMany({ where: { jobId: job.id } });
-    expect(runs.map((r) => r.scheduledFor.toISOString())).toEqual([slot.toISOString()]);
+    // The missed minutes in between are recorded by one skipped row.
+    const runs = await env.db.jobRun.findMany({ where: { jobId: job.id }, orderBy: { scheduledFor: "asc" } });
+    expect(runs.map((r) => [r.scheduledFor.toISOString(), r.status])).toEqual([
+      [slot.toISOString(), "success"],
+      [new Date(slot.getTime() + 60_000).toISOString(), "skipped"],
+    ]);
     await worker.stop();
   });
 
   it("computes next_run_at at claim time from the slot, not from when the run finished", async () => {
     // Every second; the target takes 1.2 s. The original computed the next run from the finish time, skipping slots.
-    target.handler = async (_req, res) => {
+    env.target.handler = async (_req, res) => {
       await new Promise((r) => setTimeout(r, 1200));
       res.end("ok");
     };
-    const job = await createJob(tdb.prisma, tenantId, { url: target.url, cronExpression: "* * * * * *", nextRunAt: new Date(Date.now() - 200) });
-    const worker = await makeWorker(tdb.prisma);
+    const job = await createJob(env.db, env.tenantId, { url: env.target.url, cronExpression: "* * * * * *", nextRunAt: new Date(Date.now() - 200) });
+    const worker = await env.makeWorker();
     await worker.runOnce();
-    const run = await tdb.prisma.jobRun.findFirstOrThrow({ where: { jobId: job.id } });
-    const after = await tdb.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    const run = await env.db.jobRun.findFirstOrThrow({ where: { jobId: job.id } });
+    const after = await env.db.job.findUniqueOrThrow({ where: { id: job.id } });
     expect(after.nextRunAt?.getTime()).toBeLessThan((run.finishedAt as Date).getTime());
     expect(after.nextRunAt?.getTime()).toBeGreaterThan(run.scheduledFor.getTime());
     expect(after.nextRunAt?.getTime()).toBeLessThanOrEqual(run.startedAt.getTime() + 1000);
@@ -130,11 +109,11 @@ describe("runOnce", () => {
   });
 
   it("a job whose next slot cannot be computed runs its due slot, then stops being scheduled (logged)", async () => {
-    const job = await createJob(tdb.prisma, tenantId, { url: target.url, timezone: "Mars/Olympus_Mons" });
+    const job = await createJob(env.db, env.tenantId, { url: env.target.url, timezone: "Mars/Olympus_Mons" });
     const { logger, lines } = captureLogger();
-    const worker = await makeWorker(tdb.prisma, {}, { logger });
+    const worker = await env.makeWorker({}, { logger });
     expect(await worker.runOnce()).toEqual([{ status: "success", attempts: 1, recorded: true }]);
-    const after = await tdb.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    const after = await env.db.job.findUniqueOrThrow({ where: { id: job.id } });
     expect(after.nextRunAt).toBeNull();
     expect(lines.find((l) => l.job_id === job.id && l.level === 50)?.msg).toMatch(/cannot compute the next run time/);
     expect(await worker.runOnce()).toEqual([]);
@@ -142,63 +121,63 @@ describe("runOnce", () => {
   });
 
   it("does not execute jobs that are paused or not yet due", async () => {
-    await createJob(tdb.prisma, tenantId, { url: target.url, enabled: false, nextRunAt: new Date(Date.now() - 1000) });
-    await createJob(tdb.prisma, tenantId, { url: target.url, nextRunAt: new Date(Date.now() + 60_000) });
-    await createJob(tdb.prisma, tenantId, { url: target.url, nextRunAt: null });
-    const worker = await makeWorker(tdb.prisma);
+    await createJob(env.db, env.tenantId, { url: env.target.url, enabled: false, nextRunAt: new Date(Date.now() - 1000) });
+    await createJob(env.db, env.tenantId, { url: env.target.url, nextRunAt: new Date(Date.now() + 60_000) });
+    await createJob(env.db, env.tenantId, { url: env.target.url, nextRunAt: null });
+    const worker = await env.makeWorker();
     expect(await worker.runOnce()).toEqual([]);
-    expect(target.requests).toHaveLength(0);
+    expect(env.target.requests).toHaveLength(0);
     await worker.stop();
   });
 
   it("executes a manual trigger, also for a paused job, without touching the schedule", async () => {
-    const job = await createJob(tdb.prisma, tenantId, { url: `${target.url}/manual`, enabled: false, nextRunAt: null, method: "GET" });
-    const trigger = await tdb.prisma.manualTrigger.create({ data: { jobId: job.id, triggeredBy: "user:test" } });
-    const worker = await makeWorker(tdb.prisma);
+    const job = await createJob(env.db, env.tenantId, { url: `${env.target.url}/manual`, enabled: false, nextRunAt: null, method: "GET" });
+    const trigger = await env.db.manualTrigger.create({ data: { jobId: job.id, triggeredBy: "user:test" } });
+    const worker = await env.makeWorker();
     const summaries = await worker.runOnce();
     expect(summaries).toEqual([{ status: "success", attempts: 1, recorded: true }]);
-    expect(target.requests.map((r) => `${r.method} ${r.url}`)).toEqual(["GET /manual"]);
-    expect(target.requests[0]?.headers["content-type"]).toBeUndefined();
-    const run = await tdb.prisma.jobRun.findFirstOrThrow({ where: { jobId: job.id } });
+    expect(env.target.requests.map((r) => `${r.method} ${r.url}`)).toEqual(["GET /manual"]);
+    expect(env.target.requests[0]?.headers["content-type"]).toBeUndefined();
+    const run = await env.db.jobRun.findFirstOrThrow({ where: { jobId: job.id } });
     expect(run).toMatchObject({ triggerType: "manual", triggerId: trigger.id, status: "success" });
     expect(run.scheduledFor.toISOString()).toBe(trigger.createdAt.toISOString());
-    const t = await tdb.prisma.manualTrigger.findUniqueOrThrow({ where: { id: trigger.id } });
+    const t = await env.db.manualTrigger.findUniqueOrThrow({ where: { id: trigger.id } });
     expect(t.completedAt).not.toBeNull();
     expect(t.claimedBy).toBe(worker.id);
-    const after = await tdb.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    const after = await env.db.job.findUniqueOrThrow({ where: { id: job.id } });
     expect(after.nextRunAt).toBeNull();
     expect(after.enabled).toBe(false);
     // The trigger is consumed.
     expect(await worker.runOnce()).toEqual([]);
-    expect(target.requests).toHaveLength(1);
+    expect(env.target.requests).toHaveLength(1);
     await worker.stop();
   });
 
   it("never runs more than `concurrency` requests at once, and still drains everything due", async () => {
     let active = 0;
     let maxActive = 0;
-    target.handler = async (_req, res) => {
+    env.target.handler = async (_req, res) => {
       active++;
       maxActive = Math.max(maxActive, active);
       await new Promise((r) => setTimeout(r, 40));
       active--;
       res.end("ok");
     };
-    for (let i = 0; i < 7; i++) await createJob(tdb.prisma, tenantId, { url: target.url });
-    const worker = await makeWorker(tdb.prisma, { concurrency: 2, maxClaimsPerTick: 5 });
+    for (let i = 0; i < 7; i++) await createJob(env.db, env.tenantId, { url: env.target.url });
+    const worker = await env.makeWorker({ concurrency: 2, maxClaimsPerTick: 5 });
     const summaries = await worker.runOnce();
     expect(summaries).toHaveLength(7);
-    expect(target.requests).toHaveLength(7);
+    expect(env.target.requests).toHaveLength(7);
     expect(maxActive).toBe(2);
     await worker.stop();
   });
 
   it("writes one log file per run and tags every pino line with job_id and run_id", async () => {
-    const job = await createJob(tdb.prisma, tenantId, { url: target.url });
+    const job = await createJob(env.db, env.tenantId, { url: env.target.url });
     const { logger, lines } = captureLogger();
-    const worker = await makeWorker(tdb.prisma, {}, { logger });
+    const worker = await env.makeWorker({}, { logger });
     await worker.runOnce();
-    const run = await tdb.prisma.jobRun.findFirstOrThrow({ where: { jobId: job.id } });
+    const run = await env.db.jobRun.findFirstOrThrow({ where: { jobId: job.id } });
     const text = await readFile(join(worker.options.taskLogPath as string, `${run.id}.log`), "utf8");
     const fileLines = text.trim().split("\n");
     expect(fileLines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z claimed scheduled run of job /);

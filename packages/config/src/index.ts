@@ -122,6 +122,8 @@ export const workerEnvSchema = z.object({
   /** Optional finer lease length in seconds; when set it replaces WORKER_STALE_CLAIM_MINUTES (tests, chaos runs). */
   WORKER_STALE_CLAIM_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(86_400).optional()),
   WORKER_MAX_CLAIMS_PER_TICK: int(20, 1, 10_000),
+  /** A slot later than this when claimed has misfired (misfire_policy applies); a less late one simply runs. */
+  WORKER_MISFIRE_THRESHOLD_SECONDS: int(60, 1, 86_400),
   WORKER_TASK_LOG_PATH: str("./logs/tasks"),
   WORKER_HTTP_TIMEOUT_SECONDS: int(90, 1, 3600),
   WORKER_SHUTDOWN_GRACE_SECONDS: int(30, 0, 3600),

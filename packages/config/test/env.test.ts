@@ -11,6 +11,7 @@ describe("loadWorkerEnv", () => {
     expect(env.WORKER_POLL_INTERVAL_MS).toBe(2000);
     expect(env.WORKER_STALE_CLAIM_MINUTES).toBe(5);
     expect(env.WORKER_MAX_CLAIMS_PER_TICK).toBe(20);
+    expect(env.WORKER_MISFIRE_THRESHOLD_SECONDS).toBe(60);
     expect(env.WORKER_HTTP_TIMEOUT_SECONDS).toBe(90);
     expect(env.WORKER_TASK_LOG_PATH).toBe("./logs/tasks");
     expect(env.RUN_RETENTION_DAYS).toBe(30);
@@ -35,6 +36,7 @@ describe("loadWorkerEnv", () => {
     ["WORKER_CONCURRENCY", "abc"],
     ["WORKER_MAX_CLAIMS_PER_TICK", "-1"],
     ["WORKER_STALE_CLAIM_MINUTES", "1.5"],
+    ["WORKER_MISFIRE_THRESHOLD_SECONDS", "0"],
   ])("rejects %s=%s with a message naming the variable", (name, value) => {
     expect(() => loadWorkerEnv({ ...db, [name]: value })).toThrow(new RegExp(`invalid environment variable ${name}:`));
   });

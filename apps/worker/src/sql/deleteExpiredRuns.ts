@@ -1,23 +1,26 @@
 import type { Db } from "@btick/db";
+import { Prisma } from "@btick/db";
 
 /**
  * Retention by age: deletes up to `limit` finished runs (any status but `running`) started more than `days` days ago
- * (database clock), with their attempts (cascade). Candidates are found per job through the (job_id, started_at)
- * index; the delete re-checks the status, so a run that is still running is never removed. Returns the count.
+ * (database clock), oldest first, with their attempts (cascade). The candidates come from the started_at index, so a
+ * batch reads about `limit` rows however large the table, and costs next to nothing when there is nothing to delete;
+ * rows another cleaner holds are skipped. Returns the count.
  */
-export async function deleteExpiredRuns(db: Db, args: { days: number; limit: number }): Promise<number> {
-  return db.$executeRaw`
+export function deleteExpiredRunsSql(args: { days: number; limit: number }): Prisma.Sql {
+  return Prisma.sql`
 delete from job_runs as runs
-where runs.id in (
-  select doomed.id
-  from jobs as jobs
-  cross join lateral (
-    select old.id
-    from job_runs as old
-    where old.job_id = jobs.id and old.started_at < now() - ${args.days}::int * interval '1 day' and old.status <> 'running'
-    limit ${args.limit}::int
-  ) as doomed
+where runs.id = any(array(
+  select old.id
+  from job_runs as old
+  where old.started_at < now() - ${args.days}::int * interval '1 day' and old.status <> 'running'
+  order by old.started_at
   limit ${args.limit}::int
-)
+  for update skip locked
+))
 and runs.status <> 'running'`;
+}
+
+export async function deleteExpiredRuns(db: Db, args: { days: number; limit: number }): Promise<number> {
+  return db.$executeRaw(deleteExpiredRunsSql(args));
 }

@@ -27,9 +27,10 @@ with input as (
     ${runs.map((r) => r.statusCode)}::int[],
     ${runs.map((r) => (r.responseHeaders === null ? null : JSON.stringify(r.responseHeaders)))}::text[],
     ${runs.map((r) => r.responseBody)}::text[], ${runs.map((r) => r.responseBodyTruncated)}::boolean[],
-    ${runs.map((r) => r.responseBodyBytes)}::int[], ${runs.map((r) => r.errorMessage)}::text[])
+    ${runs.map((r) => r.responseBodyBytes)}::int[], ${runs.map((r) => r.responseBodyBytesCapped)}::boolean[],
+    ${runs.map((r) => r.errorMessage)}::text[])
     as input(run_id, worker_id, status, attempt_number, response_status_code, response_headers, response_body,
-      response_body_truncated, response_body_bytes, error_message)
+      response_body_truncated, response_body_bytes, response_body_bytes_capped, error_message)
 ), done as (
   update job_runs as runs
   set status = input.status,
@@ -39,6 +40,7 @@ with input as (
     response_body = input.response_body,
     response_body_truncated = input.response_body_truncated,
     response_body_bytes = input.response_body_bytes,
+    response_body_bytes_capped = input.response_body_bytes_capped,
     error_message = input.error_message,
     finished_at = now(),
     duration_ms = greatest(0, round(extract(epoch from (now() - runs.started_at)) * 1000))::int
